@@ -1,0 +1,197 @@
+/**
+ * The error catalogue of rxmode: one base class with a stable `code`, structured fields and
+ * `cause`, and a brand check that works across duplicate copies of the library.
+ */
+import type { ServiceRef } from './events.js';
+import type { ServiceState } from './state.js';
+
+const BRAND = Symbol.for('rxmode.ServiceError');
+
+/** A part of a stop that was still pending when the stop budget ran out. */
+export interface StuckPhase {
+  /** Path of the service the phase belongs to. */
+  readonly path: string;
+  /** `onStop`, `onShutdown`, `run`, `task:<name>`, `timer:<name>`, `cron:<name>` or `teardown`. */
+  readonly phase: string;
+  /** How long the phase had been pending, in ms of scheduler time. */
+  readonly elapsedMs: number;
+}
+
+/**
+ * Base class of every error rxmode raises.
+ *
+ * @remarks Use {@link isServiceError} rather than `instanceof` when two copies of rxmode may be loaded.
+ */
+export class ServiceError extends Error {
+  /** A stable machine-readable code such as `ERR_STOP_TIMEOUT`. */
+  readonly code: string;
+  /** The service the error is about. */
+  readonly service: ServiceRef | undefined;
+
+  constructor(code: string, message: string, service?: ServiceRef, options?: { cause?: unknown }) {
+    super(message, options && 'cause' in options ? { cause: options.cause } : undefined);
+    this.code = code;
+    this.service = service;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  override get name(): string {
+    return 'ServiceError';
+  }
+}
+
+/**
+ * True for any error raised by rxmode, from this copy of the library or another.
+ *
+ * @example
+ * ```ts
+ * try { await svc.stop(); } catch (err) { if (isServiceError(err)) console.log(err.code); }
+ * ```
+ */
+export function isServiceError(value: unknown): value is ServiceError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** One or more stop steps failed; `errors` lists every failure (like an `AggregateError`). */
+export class ServiceStopError extends ServiceError {
+  readonly errors: readonly unknown[];
+  constructor(service: ServiceRef, errors: readonly unknown[]) {
+    super(
+      'ERR_STOP_FAILED',
+      `${service.path}: ${errors.length} error(s) while stopping: ${summarize(errors)}`,
+      service,
+      {
+        cause: errors[0],
+      },
+    );
+    this.errors = errors;
+  }
+  override get name(): string {
+    return 'ServiceStopError';
+  }
+}
+
+/** The start did not finish within its timeout; `phase` is the step it was in. */
+export class StartTimeoutError extends ServiceError {
+  phase: string;
+  readonly timeoutMs: number;
+  constructor(service: ServiceRef, phase: string, timeoutMs: number) {
+    super('ERR_START_TIMEOUT', `${service.path}: start timed out after ${timeoutMs} ms in ${phase}`, service);
+    this.phase = phase;
+    this.timeoutMs = timeoutMs;
+  }
+  override get name(): string {
+    return 'StartTimeoutError';
+  }
+  /** @internal Names the phase once the timeout fires (the error is created when the wait starts). */
+  setPhase(phase: string): void {
+    this.phase = phase;
+    this.message = `${this.service?.path ?? '?'}: start timed out after ${this.timeoutMs} ms in ${phase}`;
+  }
+}
+
+/** The stop budget ran out; `stuck` names every part that was still pending. */
+export class StopTimeoutError extends ServiceError {
+  readonly stuck: readonly StuckPhase[];
+  readonly errors: readonly unknown[];
+  constructor(service: ServiceRef, stuck: readonly StuckPhase[], errors: readonly unknown[] = []) {
+    const list = stuck.map((s) => `${s.path} ${s.phase} (${Math.round(s.elapsedMs)} ms)`).join(', ');
+    super('ERR_STOP_TIMEOUT', `${service.path}: stop timed out; stuck: ${list || 'nothing named'}`, service);
+    this.stuck = stuck;
+    this.errors = errors;
+  }
+  override get name(): string {
+    return 'StopTimeoutError';
+  }
+}
+
+/** The service crashed while something was waiting on it; `cause` is the crash reason. */
+export class ServiceCrashedError extends ServiceError {
+  constructor(service: ServiceRef, cause: unknown) {
+    super('ERR_CRASHED', `${service.path} crashed: ${describe(cause)}`, service, { cause });
+  }
+  override get name(): string {
+    return 'ServiceCrashedError';
+  }
+}
+
+/** `waitFor()` did not see the state within its timeout. */
+export class WaitTimeoutError extends ServiceError {
+  readonly state: ServiceState;
+  readonly timeoutMs: number;
+  constructor(service: ServiceRef, state: ServiceState, timeoutMs: number) {
+    super('ERR_WAIT_TIMEOUT', `${service.path}: not ${state} within ${timeoutMs} ms`, service);
+    this.state = state;
+    this.timeoutMs = timeoutMs;
+  }
+  override get name(): string {
+    return 'WaitTimeoutError';
+  }
+}
+
+/** A supervisor restarted more than `maxRestarts` times within its window and gave up. */
+export class MaxRestartsExceededError extends ServiceError {
+  readonly restarts: number;
+  readonly windowMs: number;
+  constructor(service: ServiceRef, restarts: number, windowMs: number, cause?: unknown) {
+    super(
+      'ERR_MAX_RESTARTS',
+      `${service.path}: ${restarts} restarts within ${windowMs} ms; giving up`,
+      service,
+      cause === undefined ? undefined : { cause },
+    );
+    this.restarts = restarts;
+    this.windowMs = windowMs;
+  }
+  override get name(): string {
+    return 'MaxRestartsExceededError';
+  }
+}
+
+/** `run()` returned something that is neither `undefined` nor an ObservableInput. */
+export class InvalidRunError extends ServiceError {
+  readonly received: unknown;
+  constructor(service: ServiceRef, received: unknown) {
+    super(
+      'ERR_INVALID_RUN',
+      `${service.path}: run() returned ${describe(received)}, not an ObservableInput`,
+      service,
+    );
+    this.received = received;
+  }
+  override get name(): string {
+    return 'InvalidRunError';
+  }
+}
+
+/** The operation is not allowed in the service's current state. */
+export class InvalidStateError extends ServiceError {
+  readonly state: ServiceState;
+  readonly operation: string;
+  constructor(service: ServiceRef, state: ServiceState, operation: string) {
+    super('ERR_INVALID_STATE', `${service.path}: cannot ${operation} while ${state}`, service);
+    this.state = state;
+    this.operation = operation;
+  }
+  override get name(): string {
+    return 'InvalidStateError';
+  }
+}
+
+/** Describes any thrown value in one short line. */
+export function describe(value: unknown): string {
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  try {
+    return typeof value === 'object' && value !== null
+      ? Object.prototype.toString.call(value)
+      : String(value);
+  } catch {
+    return typeof value;
+  }
+}
+
+function summarize(errors: readonly unknown[]): string {
+  return errors.map(describe).join('; ');
+}

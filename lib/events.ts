@@ -1,0 +1,49 @@
+/**
+ * The lifecycle events every service emits on `events$`, for itself and every descendant, in order.
+ */
+import type { StuckPhase } from './errors.js';
+import type { ServiceState } from './state.js';
+
+/** Identifies a service in events and errors. */
+export interface ServiceRef {
+  readonly id: string;
+  readonly name: string;
+  /** `root/child/grandchild`, by names. */
+  readonly path: string;
+}
+
+/** Why a service stops (carried by `stop$`, `state` events and supervisor decisions). */
+export type StopReason =
+  | { type: 'manual' }
+  | { type: 'parent'; parent: string }
+  | { type: 'restart' }
+  | { type: 'signal'; signal: string }
+  | { type: 'crash'; error: unknown }
+  | { type: 'timeout' }
+  | { type: 'supervisor'; decision: string };
+
+/** One entry of `events$`. `at` is the scheduler time of the event in ms. */
+export type LifecycleEvent =
+  | {
+      type: 'state';
+      service: ServiceRef;
+      at: number;
+      from: ServiceState;
+      to: ServiceState;
+      reason?: StopReason;
+    }
+  | { type: 'hook'; service: ServiceRef; at: number; hook: string; durationMs: number; error?: unknown }
+  | { type: 'crash'; service: ServiceRef; at: number; error: unknown }
+  | { type: 'child'; service: ServiceRef; at: number; child: ServiceRef; op: 'added' | 'removed' }
+  | { type: 'stop-timeout'; service: ServiceRef; at: number; stuck: StuckPhase[] }
+  | { type: 'timer-drift' | 'timer-overlap'; service: ServiceRef; at: number; timer: string; driftMs: number }
+  | {
+      type: 'supervisor';
+      service: ServiceRef;
+      at: number;
+      child: ServiceRef;
+      decision: 'restart' | 'forfeit' | 'escalate';
+      attempt: number;
+      delayMs: number;
+    }
+  | { type: 'blocked'; service: ServiceRef; at: number; lagMs: number; running?: string[] };

@@ -1,0 +1,36 @@
+export { Service } from './service.js';
+export type {
+  ServiceOptions,
+  ReadonlyBehaviorSubject,
+  WaitResult,
+  WaitFirstResult,
+  TaskOptions,
+  CronOptions,
+} from './service.js';
+export { SERVICE_STATES, canTransition } from './state.js';
+export type { ServiceState } from './state.js';
+export type { LifecycleEvent, ServiceRef, StopReason } from './events.js';
+export {
+  ServiceError,
+  ServiceStopError,
+  StartTimeoutError,
+  StopTimeoutError,
+  ServiceCrashedError,
+  WaitTimeoutError,
+  MaxRestartsExceededError,
+  InvalidRunError,
+  InvalidStateError,
+  isServiceError,
+} from './errors.js';
+export type { StuckPhase } from './errors.js';
+export { parseDuration, humanizeDuration } from './duration.js';
+export type { Duration } from './duration.js';
+export { Timer } from './timer.js';
+export type { TimerTick, TimerOptions } from './timer.js';
+export { task, timer, crontab, transitionsTo } from './decorators.js';
+export type { MethodDecorator } from './decorators.js';
+export type { Diag } from './diag.js';
+export type { Logger } from './logger.js';
+export { silentLogger } from './logger.js';
+export type { Teardown } from './teardown.js';
+export type { ServiceSnapshot } from './snapshot.js';

@@ -1,0 +1,219 @@
+/**
+ * The receiver bookkeeping shared by `Signal` and `SyncSignal`: a copy-on-write list of receiver
+ * records (a send iterates a stable snapshot without copying), sender filters, weak receivers,
+ * argument validation and the Observable interop both signal kinds expose.
+ */
+import { Observable, observable, type Observer, type Subscribable, type Subscription } from 'rxjs';
+import { show } from '../duration.js';
+import type {
+  BoundSignal,
+  SignalConnectOptions,
+  SignalEmission,
+  SignalOptions,
+  SignalReceiver,
+} from '../signal.js';
+
+/** A receiver as stored: arguments are checked by the typed public methods. */
+type AnyReceiver = (sender: unknown, ...args: any[]) => unknown;
+
+/**
+ * One connection. Every record has the same shape (`fn`, `ref`, `sender`) so the send loop stays
+ * monomorphic; exactly one of `fn` (strong) and `ref` (weak) is set.
+ */
+export interface ReceiverRecord {
+  fn: AnyReceiver | undefined;
+  ref: WeakRef<AnyReceiver> | undefined;
+  /** `undefined` means "every sender". */
+  readonly sender: unknown;
+}
+
+const NO_RECORDS: readonly ReceiverRecord[] = Object.freeze([]);
+
+/**
+ * The connection list of one signal.
+ *
+ * @remarks Never mutated in place: `add` and `remove` swap in a new array, so a send that read
+ * {@link ReceiverList.records} keeps iterating the receivers it started with even when a receiver
+ * connects or disconnects during that send.
+ */
+export class ReceiverList {
+  #records: readonly ReceiverRecord[] = NO_RECORDS;
+
+  /** The current receivers, in connection order. Treat as immutable. */
+  get records(): readonly ReceiverRecord[] {
+    return this.#records;
+  }
+
+  /** Connects `fn` for `sender` (once); a strong connection upgrades an existing weak one. */
+  add(fn: AnyReceiver, sender: unknown, weak: boolean): ReceiverRecord {
+    for (const record of this.#records) {
+      if (record.sender === sender && resolve(record) === fn) {
+        if (!weak && record.fn === undefined) {
+          record.fn = fn;
+          record.ref = undefined;
+        }
+        return record;
+      }
+    }
+    const record: ReceiverRecord = weak
+      ? { fn: undefined, ref: new WeakRef(fn), sender }
+      : { fn, ref: undefined, sender };
+    this.#records = [...this.#records.filter(isAlive), record];
+    return record;
+  }
+
+  /** Removes the connection of `fn` for `sender`, if any. */
+  remove(fn: AnyReceiver, sender: unknown): void {
+    const records = this.#records;
+    for (const record of records) {
+      if (record.sender === sender && resolve(record) === fn) return this.removeRecord(record);
+    }
+  }
+
+  /** Removes one record by identity (what a `connect()` disconnect function does). */
+  removeRecord(target: ReceiverRecord): void {
+    if (this.#records.includes(target))
+      this.#records = this.#records.filter((r) => r !== target && isAlive(r));
+  }
+
+  /**
+   * The receiver of a weak record, or `undefined` once it was collected, in which case the
+   * record is dropped from the list.
+   */
+  deref(record: ReceiverRecord): AnyReceiver | undefined {
+    const fn = record.ref?.deref();
+    if (fn === undefined) this.#records = this.#records.filter(isAlive);
+    return fn;
+  }
+
+  /** An independent list holding the same (live) connections. */
+  copy(): ReceiverList {
+    const copy = new ReceiverList();
+    copy.#records = this.#records.filter(isAlive).map((r) => ({ fn: r.fn, ref: r.ref, sender: r.sender }));
+    return copy;
+  }
+}
+
+function resolve(record: ReceiverRecord): AnyReceiver | undefined {
+  return record.fn ?? record.ref?.deref();
+}
+
+function isAlive(record: ReceiverRecord): boolean {
+  return resolve(record) !== undefined;
+}
+
+// The merged interface types the interop key under the name rxjs' `from()` looks for; the class
+// implements it under rxjs' runtime key (`Symbol.observable` when it exists, else '@@observable').
+// The interface must repeat the class's type parameters, `R` included.
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+export interface SignalBase<A extends unknown[], R> {
+  /** Returns this signal as an interop Observable, for rxjs `from()` and other Observable libraries. */
+  [Symbol.observable](): Subscribable<SignalEmission<A>>;
+}
+
+/**
+ * What `Signal` and `SyncSignal` share: naming, connecting, bound views, cloning and the
+ * Observable interop. `R` is what `send` returns (`void` or `Promise<void>`).
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export abstract class SignalBase<A extends unknown[], R> implements Subscribable<SignalEmission<A>> {
+  /** The name used in error messages. */
+  readonly name: string;
+  /** The connections; subclasses read `receivers.records` when sending. */
+  protected receivers = new ReceiverList();
+  #emissions$: Observable<SignalEmission<A>> | undefined;
+
+  /** Validates `options` and names the signal (`defaultName` when no name is given). */
+  protected constructor(options: SignalOptions | undefined, defaultName: string) {
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new TypeError(`options must be an object; received ${show(options)}`);
+    }
+    const name = options?.name === undefined ? defaultName : options.name;
+    if (typeof name !== 'string') throw new TypeError(`name must be a string; received ${show(name)}`);
+    this.name = name;
+  }
+
+  /** Sends `args` from `sender` to every receiver connected for every sender or for `sender`. */
+  abstract send(sender: unknown, ...args: A): R;
+
+  /**
+   * Connects `fn`; returns a function that disconnects it (idempotent).
+   *
+   * @remarks Receivers run in connection order. Connecting the same `fn` for the same `sender`
+   * again registers nothing new (a strong connection upgrades an earlier weak one). With `sender`,
+   * `fn` runs only for sends from that sender (compared with `===`); without it (or with
+   * `undefined`), for every send. With `weak: true` the signal holds `fn` through a `WeakRef`, so
+   * an inline arrow function that nothing else references is dropped at the next collection.
+   * @throws TypeError when `fn` is not a function or an option is malformed.
+   */
+  connect(fn: SignalReceiver<A>, options?: SignalConnectOptions): () => void {
+    checkReceiver(fn);
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new TypeError(`options must be an object; received ${show(options)}`);
+    }
+    const weak = options?.weak === undefined ? false : options.weak;
+    if (typeof weak !== 'boolean') throw new TypeError(`weak must be a boolean; received ${show(weak)}`);
+    const record = this.receivers.add(fn, options?.sender, weak);
+    return () => this.receivers.removeRecord(record);
+  }
+
+  /**
+   * Disconnects `fn` from `sender` (or its every-sender connection when `sender` is not given).
+   *
+   * @remarks Disconnecting something not connected does nothing. A send already under way still
+   * reaches the receivers it started with.
+   * @throws TypeError when `fn` is not a function.
+   */
+  disconnect(fn: SignalReceiver<A>, options?: Pick<SignalConnectOptions, 'sender'>): void {
+    checkReceiver(fn);
+    this.receivers.remove(fn, options?.sender);
+  }
+
+  /**
+   * A view of this signal bound to `sender`: its `send` sends from `sender`, its `connect` and
+   * `disconnect` act on connections for `sender`. It shares this signal's receivers.
+   */
+  withDefaultSender(sender: unknown): BoundSignal<A, R> {
+    return {
+      sender,
+      send: (...args: A) => this.send(sender, ...args),
+      connect: (fn, options) => this.connect(fn, { weak: options?.weak, sender }),
+      disconnect: (fn) => this.disconnect(fn, { sender }),
+    };
+  }
+
+  /**
+   * Subscribes to the sends of this signal: `observer` gets `{ sender, args }` for each send.
+   *
+   * @remarks The stream never completes; unsubscribe to disconnect. Errors thrown by the observer
+   * are reported by rxjs (as for any subscriber), not by `send`.
+   */
+  subscribe(
+    observer?: Partial<Observer<SignalEmission<A>>> | ((value: SignalEmission<A>) => void),
+  ): Subscription {
+    this.#emissions$ ??= new Observable<SignalEmission<A>>((subscriber) =>
+      this.connect((sender, ...args) => subscriber.next({ sender, args })),
+    );
+    return this.#emissions$.subscribe(observer);
+  }
+
+  /** rxjs interop, under rxjs' runtime key: typed by the merged interface above. */
+  [observable](): Subscribable<SignalEmission<A>> {
+    return this;
+  }
+
+  /** Copies the live connections of this signal into `target` (for `clone()`). */
+  protected copyReceiversTo(target: SignalBase<A, unknown>): void {
+    target.receivers = this.receivers.copy();
+  }
+
+  /** The error `send` raises after the receivers ran: one AggregateError of every failure. */
+  protected failure(errors: unknown[]): AggregateError {
+    const count = errors.length === 1 ? 'a receiver' : `${errors.length} receivers`;
+    return new AggregateError(errors, `${count} of signal ${JSON.stringify(this.name)} failed`);
+  }
+}
+
+function checkReceiver(fn: unknown): void {
+  if (typeof fn !== 'function') throw new TypeError(`fn must be a function; received ${show(fn)}`);
+}

@@ -1,0 +1,54 @@
+/**
+ * Snapshots of a service subtree (`toJSON()`): plain data for dashboards, `/state` and logs.
+ */
+import type { Service } from './service.js';
+import type { ServiceState } from './state.js';
+
+/** A plain-data picture of a service and its subtree. */
+export interface ServiceSnapshot {
+  id: string;
+  name: string;
+  path: string;
+  state: ServiceState;
+  /** Scheduler time (ms) the current state was entered. */
+  since: number;
+  restartCount: number;
+  /** The last crash's message (or `String(value)` for a non-Error). */
+  crashReason?: string;
+  /** From entering `starting` to `running`, for the last start that finished. */
+  startDurationMs?: number;
+  /** From the start of the last stop or crash teardown to its end. */
+  stopDurationMs?: number;
+  flags: string[];
+  children: ServiceSnapshot[];
+}
+
+/** @internal What a service knows of itself that is not public. */
+export interface OwnSnapshotFields {
+  since: number;
+  startDurationMs: number | undefined;
+  stopDurationMs: number | undefined;
+  flags: string[];
+}
+
+/** @internal Builds a snapshot from a service's public fields and its own private ones. */
+export function snapshotOf(service: Service<any>, own: OwnSnapshotFields): ServiceSnapshot {
+  const snapshot: ServiceSnapshot = {
+    id: service.id,
+    name: service.name,
+    path: service.path,
+    state: service.state,
+    since: own.since,
+    restartCount: service.restartCount,
+    flags: own.flags,
+    children: service.children.map((child) => child.toJSON()),
+  };
+  if (service.state === 'crashed' || service.crashReason !== undefined) {
+    const reason = service.crashReason;
+    if (reason !== undefined)
+      snapshot.crashReason = reason instanceof Error ? reason.message : String(reason);
+  }
+  if (own.startDurationMs !== undefined) snapshot.startDurationMs = own.startDurationMs;
+  if (own.stopDurationMs !== undefined) snapshot.stopDurationMs = own.stopDurationMs;
+  return snapshot;
+}

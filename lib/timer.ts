@@ -1,0 +1,121 @@
+/**
+ * Fixed-rate ticks on an injected scheduler: the tick source behind `addTimer` and `itertimer`,
+ * with drift and overlap accounting. Ticks fall at start + k × interval; missed ticks are not replayed.
+ */
+import {
+  Observable,
+  asyncScheduler,
+  type SchedulerAction,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
+import { parseDuration, type Duration } from './duration.js';
+
+/** One tick of a timer. All times are scheduler times in ms. */
+export interface TimerTick {
+  /** Body runs so far in this run, from 0 (the `execFirst` run, when set); skipped ticks take none. */
+  readonly index: number;
+  /** When the tick was due. */
+  readonly scheduledAt: number;
+  /** When it fired. */
+  readonly firedAt: number;
+  /** `firedAt - scheduledAt`. */
+  readonly driftMs: number;
+  /** Ticks skipped so far in this run because the body was still running. */
+  readonly overlaps: number;
+}
+
+/** Options of a timer. */
+export interface TimerOptions {
+  /**
+   * Also run once at once, before the first interval has passed.
+   * @defaultValue false
+   */
+  execFirst?: boolean;
+  /** Name shown in events and stuck reports; `timer-N` by default. */
+  name?: string;
+}
+
+/** @internal What the tick loop reports to its owner. */
+export interface TickHandlers {
+  /** Runs the body for a due tick. */
+  fire(tick: TimerTick): void;
+  /** True while the previous body still runs: the tick is then skipped. */
+  isBusy?(): boolean;
+  /** Called once per skipped tick. */
+  skipped?(scheduledAt: number, firedAt: number): void;
+}
+
+/** @internal Validates an interval option: a positive duration. */
+export function parseInterval(interval: Duration, option = 'interval'): number {
+  const ms = parseDuration(interval, option);
+  if (ms <= 0) throw new TypeError(`${option} must be greater than 0; received ${ms}`);
+  return ms;
+}
+
+/**
+ * @internal Starts a fixed-rate tick loop; unsubscribing the returned subscription stops it.
+ */
+export function scheduleTicks(
+  intervalMs: number,
+  scheduler: SchedulerLike,
+  execFirst: boolean,
+  handlers: TickHandlers,
+): Subscription {
+  const start = scheduler.now();
+  let slot = 1;
+  let index = 0;
+  let overlaps = 0;
+  const fire = (scheduledAt: number, firedAt: number): void => {
+    if (handlers.isBusy?.()) {
+      overlaps++;
+      handlers.skipped?.(scheduledAt, firedAt);
+    } else {
+      handlers.fire({ index: index++, scheduledAt, firedAt, driftMs: firedAt - scheduledAt, overlaps });
+    }
+  };
+  function tick(this: SchedulerAction<void>): void {
+    const now = scheduler.now();
+    fire(start + slot * intervalMs, now);
+    // Slots that passed while the body (or the event loop) held us up are skipped, not replayed.
+    const due = Math.floor((now - start) / intervalMs) + 1;
+    if (due > slot + 1) {
+      for (let missed = slot + 1; missed < due; missed++) {
+        overlaps++;
+        handlers.skipped?.(start + missed * intervalMs, now);
+      }
+    }
+    slot = Math.max(slot + 1, due);
+    this.schedule(undefined, Math.max(0, start + slot * intervalMs - scheduler.now()));
+  }
+  const subscription = scheduler.schedule(tick, intervalMs);
+  if (execFirst) fire(start, start);
+  return subscription;
+}
+
+/**
+ * A cold Observable of fixed-rate {@link TimerTick}s: each subscriber gets its own schedule from the
+ * moment it subscribes.
+ *
+ * @remarks A subscriber that blocks past one or more ticks sees them skipped (counted in `overlaps`),
+ * never replayed. Every tick goes through the scheduler, so virtual time drives it.
+ * @throws TypeError when `interval` is not a positive duration.
+ * @example
+ * ```ts
+ * new Timer('1s', { execFirst: true }).pipe(take(3)).subscribe((t) => console.log(t.index, t.driftMs));
+ * ```
+ */
+export class Timer extends Observable<TimerTick> {
+  /** The interval in ms. */
+  readonly intervalMs: number;
+
+  constructor(interval: Duration, options: TimerOptions & { scheduler?: SchedulerLike } = {}) {
+    const intervalMs = parseInterval(interval);
+    const scheduler = options.scheduler ?? asyncScheduler;
+    const execFirst = options.execFirst ?? false;
+    super((subscriber) =>
+      scheduleTicks(intervalMs, scheduler, execFirst, { fire: (tick) => subscriber.next(tick) }),
+    );
+    this.intervalMs = intervalMs;
+  }
+}
