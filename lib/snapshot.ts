@@ -43,12 +43,14 @@ export function snapshotOf(service: Service<any>, own: OwnSnapshotFields): Servi
     flags: own.flags,
     children: service.children.map((child) => child.toJSON()),
   };
-  if (service.state === 'crashed' || service.crashReason !== undefined) {
-    const reason = service.crashReason;
-    if (reason !== undefined)
-      snapshot.crashReason = reason instanceof Error ? reason.message : String(reason);
-  }
+  const reason: unknown = service.crashReason;
+  if (reason !== undefined) snapshot.crashReason = reason instanceof Error ? reason.message : stringify(reason);
   if (own.startDurationMs !== undefined) snapshot.startDurationMs = own.startDurationMs;
   if (own.stopDurationMs !== undefined) snapshot.stopDurationMs = own.stopDurationMs;
   return snapshot;
+}
+
+/** `String(value)`, as the contract asks for non-Error crash reasons. */
+function stringify(value: unknown): string {
+  return `${value as string}`;
 }

@@ -108,7 +108,7 @@ export class TokenBucket {
     checkCount(n);
     if (n > this.#capacity) return false;
     this.#refill();
-    if (this.#tokens < n) return false;
+    if (this.#tokens + EPSILON < n) return false;
     this.#tokens = Math.max(0, this.#tokens - n);
     return true;
   }
