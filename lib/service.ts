@@ -33,7 +33,7 @@ import type { LifecycleEvent, ServiceRef, StopReason } from './events.js';
 import { parseCron } from './internal/cron.js';
 import { consumeRun, isObservableInput, type RunHandle } from './internal/run-result.js';
 import { StopRun } from './internal/stop-run.js';
-import { childCrashed, childStopped } from './internal/symbols.js';
+import { childCrashed, childStopped, insertChild } from './internal/symbols.js';
 import { WorkSet, type WorkHost } from './internal/work.js';
 import { silentLogger, type Logger } from './logger.js';
 import { canTransition, isShouldStop, type ServiceState } from './state.js';
@@ -1122,6 +1122,11 @@ export class Service<T = never> implements AsyncDisposable {
    * InvalidStateError when it runs under another parent.
    */
   addDependency<S extends Service<any>>(child: S): S {
+    return this[insertChild](this.#children.length, child);
+  }
+
+  /** @internal Adds a child at `index` (supervisors keep a crashed child's slot for its replacement). */
+  protected [insertChild]<S extends Service<any>>(index: number, child: S): S {
     if (!(child instanceof Service)) throw new TypeError(`child must be a Service; received ${show(child)}`);
     if (child.#parent === this) return child;
     if ((child as Service<any>) === this) throw new TypeError(`${this.path} cannot depend on itself`);
@@ -1137,7 +1142,7 @@ export class Service<T = never> implements AsyncDisposable {
       }
       old.#detach(child);
     }
-    this.#children.push(child);
+    this.#children.splice(Math.max(0, Math.min(index, this.#children.length)), 0, child);
     child.#parent = this;
     if (this.#isObserved()) {
       this.emitEvent({
