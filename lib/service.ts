@@ -197,7 +197,7 @@ export class Service<T = never> implements AsyncDisposable {
   #teardownsTaken = false;
 
   #startPromise: Promise<void> | undefined;
-  #startRoutine: Promise<void> | undefined;
+  #startHook: PromiseLike<unknown> | undefined;
   #startPhase = '';
   #stopPromise: Promise<void> | undefined;
   #tearingDown = false;
@@ -445,15 +445,14 @@ export class Service<T = never> implements AsyncDisposable {
     }
     const state = this.state;
     if (state === 'running') return RESOLVED;
-    if (state === 'starting' && this.#startPromise) return this.#startPromise;
+    if (state === 'starting') return this.#startPromise ?? this.waitFor('running');
     if (state === 'stopping' || (state === 'crashed' && this.#tearingDown)) {
       const again = (): Promise<void> => this.start(options);
       return (this.#stopPromise ?? RESOLVED).then(again, again);
     }
-    const promise = this.#start(timeoutMs, signal).finally(() => {
-      if (this.#startPromise === promise) this.#startPromise = undefined;
-    });
-    this.#startPromise = promise;
+    this.#startPromise = undefined;
+    const promise = this.#start(timeoutMs, signal);
+    if (this.state === 'starting') this.#startPromise = promise;
     return promise;
   }
 
@@ -476,31 +475,24 @@ export class Service<T = never> implements AsyncDisposable {
     this.#teardownsTaken = false;
     this.#setState('starting');
     this.#startedAt = this.#since;
-    let timer: Subscription | undefined;
-    if (timeoutMs !== undefined) {
-      const error = new StartTimeoutError(this.ref, 'onStart', timeoutMs);
-      timer = this.scheduler.schedule(() => {
-        if (this.state !== 'starting') return;
-        error.setPhase(this.#startPhase);
-        this.crash(error);
-      }, timeoutMs);
-    }
+    const timer = timeoutMs === undefined ? undefined : this.#startTimer(timeoutMs);
     let aborted = false;
-    const onAbort = (): void => {
-      aborted = true;
-      this.stop().catch(noop);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const onAbort = signal
+      ? (): void => {
+          aborted = true;
+          this.stop().catch(noop);
+        }
+      : undefined;
+    if (onAbort) signal!.addEventListener('abort', onAbort, { once: true });
     try {
-      const routine = this.#startSteps();
-      this.#startRoutine = routine;
-      await routine;
+      await this.#startSteps();
     } catch (error) {
       this.crash(error);
     } finally {
-      this.#startRoutine = undefined;
+      this.#startHook = undefined;
       timer?.unsubscribe();
-      signal?.removeEventListener('abort', onAbort);
+      if (onAbort) signal!.removeEventListener('abort', onAbort);
+      if (this.#startPromise && this.state !== 'starting') this.#startPromise = undefined;
     }
     if (this.state === 'running') return;
     if (this.state === 'crashed') {
@@ -508,24 +500,39 @@ export class Service<T = never> implements AsyncDisposable {
       throw this.#crashReason;
     }
     // A stop interrupted the start: resolve once it finished (its errors go to its own caller).
-    await this.#stopPromise?.then(noop, noop);
-    if (aborted) throw signal?.reason;
+    if (this.#stopPromise) await this.#stopPromise.then(noop, noop);
+    if (aborted) throw signal!.reason;
+  }
+
+  #startTimer(timeoutMs: number): Subscription {
+    const error = new StartTimeoutError(this.ref, 'onStart', timeoutMs);
+    return this.scheduler.schedule(() => {
+      if (this.state !== 'starting') return;
+      error.setPhase(this.#startPhase);
+      this.crash(error);
+    }, timeoutMs);
+  }
+
+  /** Awaits a start hook in flight, so that a stop during start can let it finish first. */
+  #awaitStartHook(pending: PromiseLike<unknown>): PromiseLike<unknown> {
+    this.#startHook = pending;
+    return pending;
   }
 
   async #startSteps(): Promise<void> {
+    let pending: PromiseLike<unknown> | undefined;
     if (!this.#firstStartBegun) {
       this.#firstStartBegun = true;
       this.#startPhase = 'onInitDependencies';
       for (const child of this.onInitDependencies()) this.addDependency(child);
       this.#startPhase = 'onFirstStart';
-      const first = this.#callHook('onFirstStart');
-      if (first) await first;
+      if ((pending = this.#callHook('onFirstStart'))) await this.#awaitStartHook(pending);
       if (this.state !== 'starting') return;
     }
     this.#startPhase = 'onStart';
-    const start = this.#callHook('onStart');
-    if (start) await start;
+    if ((pending = this.#callHook('onStart'))) await this.#awaitStartHook(pending);
     if (this.state !== 'starting') return;
+    this.#startHook = undefined;
     this.#startPhase = 'children';
     const children = this.#children;
     if (children.length > 0) {
@@ -542,8 +549,7 @@ export class Service<T = never> implements AsyncDisposable {
     this.#startPhase = 'run';
     this.#startWork();
     this.#startPhase = 'onStarted';
-    const started = this.#callHook('onStarted');
-    if (started) await started;
+    if ((pending = this.#callHook('onStarted'))) await this.#awaitStartHook(pending);
     if (this.state !== 'starting') return;
     this.#setState('running');
     this.#startDurationMs = this.#since - this.#startedAt;
@@ -586,7 +592,7 @@ export class Service<T = never> implements AsyncDisposable {
     const isAbort =
       (signal?.aborted && error === signal.reason) || (error instanceof Error && error.name === 'AbortError');
     if (isAbort) return;
-    if (this.#stopRun) this.#stopRun.errors.push(error);
+    if (this.#stopRun) this.#stopRun.fail(error);
     else this.logger.error({ service: this.path, err: error }, 'work failed after the service stopped');
   }
 
@@ -652,34 +658,31 @@ export class Service<T = never> implements AsyncDisposable {
     this.#tearingDown = true;
     const scheduler = this.scheduler;
     const t0 = scheduler.now();
-    const deadline = parentRun ? undefined : scheduler.schedule(() => this.#expire(run), this.#stopTimeoutMs);
-    const now = (): number => scheduler.now();
-    const step = async (phase: string, call: () => PromiseLike<unknown> | undefined): Promise<void> => {
-      try {
-        const pending = call();
-        if (pending) await run.await(phase, pending, now);
-      } catch (error) {
-        run.errors.push(error);
-      }
-    };
+    const deadline = parentRun
+      ? undefined
+      : scheduler.schedule(() => this.#expire(run), this.#stopTimeoutMs);
+    let pending: Promise<void> | undefined;
     try {
       if (crashing) {
         try {
-          const pending = this.#callHook('onCrash', this.#crashReason);
-          if (pending) await run.await('onCrash', pending, now).catch(noop);
+          const crashHook = this.#callHook('onCrash', this.#crashReason);
+          if (crashHook) await run.await('onCrash', crashHook, scheduler).catch(noop);
         } catch {
           // reported as a `hook` event with `error`; changes nothing else
         }
-      } else if (this.#startRoutine && this.#startPhase !== 'children') {
-        // a stop during start lets the start step in flight finish first (within the budget)
-        await step(this.#startPhase, () => this.#startRoutine);
+      } else if (this.#startHook) {
+        // a stop during start lets the start hook in flight finish first (within the budget)
+        await this.#awaitPhase(run, this.#startPhase, this.#startHook);
       }
-      await step('onStop', () => this.#callHook('onStop'));
-      await this.#stopChildren(run);
-      const waits = this.#stopWork();
-      for (const { phase, pending } of waits) await step(phase, () => pending);
-      await this.#runTeardowns(run, step);
-      await step('onShutdown', () => this.#callHook('onShutdown'));
+      if ((pending = this.#hookPhase(run, 'onStop'))) await pending;
+      if (this.#children.length > 0) await this.#stopChildren(run);
+      if (this.#runHandle || this.#work) {
+        for (const work of this.#stopWork()) await this.#awaitPhase(run, work.phase, work.pending);
+      }
+      this.#workStarted = false;
+      if (this.#teardowns) await this.#runTeardowns(run);
+      this.#teardownsTaken = true;
+      if ((pending = this.#hookPhase(run, 'onShutdown'))) await pending;
     } finally {
       deadline?.unsubscribe();
       this.#stopRun = undefined;
@@ -690,40 +693,56 @@ export class Service<T = never> implements AsyncDisposable {
     const byParent = this.#stopByParent;
     this.#stopByParent = false;
     if (!crashing && !byParent && reason.type !== 'parent') this.#parent?.[childStopped](this, reason);
-    if (run.stuck) throw new StopTimeoutError(this.ref, run.stuck, run.errors);
-    if (run.errors.length > 0) {
+    if (run.stuck) throw new StopTimeoutError(this.ref, run.stuck, run.errors ?? []);
+    if (run.errors) {
       if (crashing) {
-        for (const error of run.errors)
+        for (const error of run.errors) {
           this.logger.error({ service: this.path, err: error }, 'crash teardown failed');
+        }
         return;
       }
       throw new ServiceStopError(this.ref, run.errors);
     }
   }
 
+  /** Runs a stop hook; returns a promise only when it is async. Failures are collected in `run`. */
+  #hookPhase(run: StopRun, hook: HookName): Promise<void> | undefined {
+    let pending: PromiseLike<unknown> | undefined;
+    try {
+      pending = this.#callHook(hook);
+    } catch (error) {
+      run.fail(error);
+      return undefined;
+    }
+    return pending ? this.#awaitPhase(run, hook, pending) : undefined;
+  }
+
+  async #awaitPhase(run: StopRun, phase: string, pending: PromiseLike<unknown>): Promise<void> {
+    try {
+      await run.await(phase, pending, this.scheduler);
+    } catch (error) {
+      run.fail(error);
+    }
+  }
+
   async #stopChildren(run: StopRun): Promise<void> {
     const children = this.#children;
-    if (children.length === 0) return;
     const reason: StopReason = { type: 'parent', parent: this.path };
-    const collect = (error: unknown): void => {
-      if (error instanceof ServiceStopError || (isServiceError(error) && error.code === 'ERR_STOP_FAILED')) {
-        run.errors.push(...(error as ServiceStopError).errors);
-      } else {
-        run.errors.push(error);
-      }
-    };
     if (this.#parallelStop) {
-      await Promise.all(children.map((child) => child.#stop(reason, run).catch(collect)));
-    } else {
-      for (let i = children.length - 1; i >= 0; i--) {
-        await (children[i] as Service<any>).#stop(reason, run).catch(collect);
+      await Promise.all(children.map((child) => child.#stop(reason, run).catch((e: unknown) => run.failChild(e))));
+      return;
+    }
+    for (let i = children.length - 1; i >= 0; i--) {
+      try {
+        await children[i]!.#stop(reason, run);
+      } catch (error) {
+        run.failChild(error);
       }
     }
   }
 
   #stopWork(): { phase: string; pending: PromiseLike<unknown> }[] {
     const waits = this.#work?.stopAll() ?? [];
-    this.#workStarted = false;
     const handle = this.#runHandle;
     this.#runHandle = undefined;
     if (handle) {
@@ -734,20 +753,15 @@ export class Service<T = never> implements AsyncDisposable {
     return waits;
   }
 
-  async #runTeardowns(
-    run: StopRun,
-    step: (phase: string, call: () => PromiseLike<unknown> | undefined) => Promise<void>,
-  ): Promise<void> {
-    const teardowns = this.#teardowns?.takeForStop();
-    this.#teardownsTaken = true;
-    if (!teardowns) return;
-    for (const teardown of teardowns) {
-      await step('teardown', () => {
+  async #runTeardowns(run: StopRun): Promise<void> {
+    for (const teardown of this.#teardowns!.takeForStop()) {
+      try {
         const result = runTeardown(teardown);
-        return isThenable(result) ? result : undefined;
-      });
+        if (isThenable(result)) await this.#awaitPhase(run, 'teardown', result);
+      } catch (error) {
+        run.fail(error);
+      }
     }
-    void run;
   }
 
   /** The stop budget of `run` (a root of a stop) ran out: name what is stuck, abandon the subtree. */
@@ -759,8 +773,9 @@ export class Service<T = never> implements AsyncDisposable {
       const r = service.#stopRun;
       if (r) {
         runs.push(r);
-        for (const { phase, since } of r.pending)
+        for (const { phase, since } of r.pending ?? []) {
           stuck.push({ path: service.path, phase, elapsedMs: now - since });
+        }
       }
       for (const child of service.#children) visit(child);
     };

@@ -324,14 +324,17 @@ for (const { kind, create } of kinds) {
       it('emits { sender, args } per send through rxjs from() until unsubscribed', async () => {
         const signal = create<[number, string]>();
         const seen: unknown[] = [];
-        const subscription = from(signal).subscribe((value) => seen.push(value));
+        // Typed end to end: `args` is [number, string] here, not unknown.
+        const subscription = from(signal).subscribe(({ sender, args: [n, text] }) =>
+          seen.push({ sender, args: [n.toFixed(1), text.toUpperCase()] }),
+        );
         const other = signal.subscribe((value) => seen.push(['direct', value.args[0]]));
         await signal.send('s', 1, 'x');
         subscription.unsubscribe();
         await signal.send('s', 2, 'y');
         other.unsubscribe();
         await signal.send('s', 3, 'z');
-        expect(seen).to.deep.equal([{ sender: 's', args: [1, 'x'] }, ['direct', 1], ['direct', 2]]);
+        expect(seen).to.deep.equal([{ sender: 's', args: ['1.0', 'X'] }, ['direct', 1], ['direct', 2]]);
       });
     });
   });

@@ -140,15 +140,19 @@ describe('TokenBucket', () => {
       expect(bucket.expectedTime(3)).to.be.closeTo(150, 1e-6);
     });
 
-    it('is a wait after which pour() succeeds, even with awkward rates', () => {
-      const clock = fakeClock();
-      const bucket = new TokenBucket({ rate: '7/m', capacity: 2, scheduler: clock.scheduler });
-      bucket.pour(2);
-      const wait = bucket.expectedTime(2);
-      clock.advance(wait - 1);
-      expect(bucket.pour(2)).to.equal(false);
-      clock.advance(1);
-      expect(bucket.pour(2)).to.equal(true);
+    it('is a wait after which pour() succeeds, despite floating-point rounding', () => {
+      for (const rate of ['3/s', '7/m', '19/s'] as const) {
+        const clock = fakeClock();
+        const bucket = new TokenBucket({ rate, capacity: 1, scheduler: clock.scheduler });
+        bucket.pour();
+        const wait = bucket.expectedTime();
+        clock.advance(wait - 1);
+        expect(bucket.pour(), `${rate} early`).to.equal(false);
+        clock.advance(1);
+        expect(bucket.pour(), `${rate} on time`).to.equal(true);
+        clock.advance(wait);
+        expect(bucket.pour(), `${rate} in one step`).to.equal(true);
+      }
     });
 
     it('is Infinity for more tokens than the capacity', () => {

@@ -123,6 +123,18 @@ export abstract class SignalBase<A extends unknown[], R> implements Subscribable
   protected receivers = new ReceiverList();
   #emissions$: Observable<SignalEmission<A>> | undefined;
 
+  static {
+    // The interop method, under rxjs' runtime key (typed by the merged interface above). Defined
+    // here rather than as a computed member so declaration files keep the typed name.
+    Object.defineProperty(this.prototype, observable, {
+      value: function interop(this: unknown) {
+        return this;
+      },
+      writable: true,
+      configurable: true,
+    });
+  }
+
   /** Validates `options` and names the signal (`defaultName` when no name is given). */
   protected constructor(options: SignalOptions | undefined, defaultName: string) {
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
@@ -195,11 +207,6 @@ export abstract class SignalBase<A extends unknown[], R> implements Subscribable
       this.connect((sender, ...args) => subscriber.next({ sender, args })),
     );
     return this.#emissions$.subscribe(observer);
-  }
-
-  /** rxjs interop, under rxjs' runtime key: typed by the merged interface above. */
-  [observable](): Subscribable<SignalEmission<A>> {
-    return this;
   }
 
   /** Copies the live connections of this signal into `target` (for `clone()`). */

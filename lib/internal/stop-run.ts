@@ -1,15 +1,22 @@
 /**
  * One stop (or crash teardown) of one service: the phases still pending, the errors collected, and
- * abandonment when the stop budget of the tree runs out.
+ * abandonment when the stop budget of the tree runs out. Allocates only what a stop actually uses.
  */
-import type { StuckPhase } from '../errors.js';
+import type { SchedulerLike } from 'rxjs';
+import { ServiceStopError, type StuckPhase } from '../errors.js';
+
+/** A phase being awaited, with the scheduler time it began. */
+export interface PendingPhase {
+  readonly phase: string;
+  readonly since: number;
+}
 
 /** @internal The bookkeeping of one stop of one service. */
 export class StopRun {
-  /** Errors collected from every stop step (reported together as `ServiceStopError`). */
-  readonly errors: unknown[] = [];
-  /** The phases awaited right now, with the scheduler time each began. */
-  readonly pending = new Set<{ readonly phase: string; readonly since: number }>();
+  /** Errors collected from every stop step (reported together as `ServiceStopError`), if any. */
+  errors: unknown[] | undefined;
+  /** The phases awaited right now, if any. */
+  pending: Set<PendingPhase> | undefined;
   /** Set when the budget ran out: remaining phases are called but not awaited. */
   abandoned: boolean;
   /** Set on the run whose own budget expired (it reports `StopTimeoutError`). */
@@ -18,6 +25,17 @@ export class StopRun {
 
   constructor(abandoned: boolean) {
     this.abandoned = abandoned;
+  }
+
+  /** Collects the failure of a stop step. */
+  fail(error: unknown): void {
+    (this.errors ??= []).push(error);
+  }
+
+  /** Collects a child's stop failure, flattening its `ServiceStopError`. */
+  failChild(error: unknown): void {
+    if (error instanceof ServiceStopError) for (const e of error.errors) this.fail(e);
+    else this.fail(error);
   }
 
   /** Marks the run abandoned and releases every phase it was awaiting. */
@@ -29,17 +47,14 @@ export class StopRun {
     if (callbacks) for (const cb of callbacks) cb();
   }
 
-  /**
-   * Awaits `pending` as phase `phase`, unless the run is abandoned first. A rejection is collected
-   * (and returned) rather than thrown.
-   */
-  async await(phase: string, pending: PromiseLike<unknown>, now: () => number): Promise<unknown> {
+  /** Awaits `pending` as phase `phase`, unless the run is abandoned first (then it resolves at once). */
+  async await(phase: string, pending: PromiseLike<unknown>, scheduler: SchedulerLike): Promise<unknown> {
     if (this.abandoned) {
       Promise.resolve(pending).then(undefined, () => {});
       return undefined;
     }
-    const entry = { phase, since: now() };
-    this.pending.add(entry);
+    const entry: PendingPhase = { phase, since: scheduler.now() };
+    (this.pending ??= new Set()).add(entry);
     try {
       return await new Promise<unknown>((resolve, reject) => {
         (this.#onAbandon ??= []).push(() => resolve(undefined));
