@@ -90,8 +90,69 @@ export interface CronOptions {
 }
 
 const DEFAULT_STOP_TIMEOUT = 60_000;
-const HOOKS = ['onFirstStart', 'onStart', 'onStarted', 'onStop', 'onShutdown', 'onRestart'] as const;
-type HookName = (typeof HOOKS)[number] | 'onCrash';
+type HookName = 'onFirstStart' | 'onStart' | 'onStarted' | 'onStop' | 'onShutdown' | 'onRestart' | 'onCrash';
+const HOOK_BITS: Readonly<Record<HookName, number>> = {
+  onFirstStart: 1,
+  onStart: 2,
+  onStarted: 4,
+  onStop: 8,
+  onShutdown: 16,
+  onRestart: 32,
+  onCrash: 64,
+};
+/** Per class: which hooks it overrides (the base no-ops are neither called nor reported). */
+const hookMasks = new WeakMap<object, number>();
+function overriddenHooks(prototype: object): number {
+  let mask = hookMasks.get(prototype);
+  if (mask === undefined) {
+    mask = 0;
+    const base = Service.prototype as unknown as Record<string, unknown>;
+    const proto = prototype as Record<string, unknown>;
+    for (const [hook, bit] of Object.entries(HOOK_BITS)) if (proto[hook] !== base[hook]) mask |= bit;
+    hookMasks.set(prototype, mask);
+  }
+  return mask;
+}
+const NO_CHILDREN: Service<any>[] = [];
+
+/** Options after validation; services built without options share one object. */
+interface ResolvedOptions {
+  readonly scheduler: SchedulerLike | undefined;
+  readonly logger: Logger | undefined;
+  readonly startTimeoutMs: number | undefined;
+  readonly stopTimeoutMs: number;
+  readonly parallelStart: boolean;
+  readonly parallelStop: boolean;
+}
+const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
+  scheduler: undefined,
+  logger: undefined,
+  startTimeoutMs: undefined,
+  stopTimeoutMs: DEFAULT_STOP_TIMEOUT,
+  parallelStart: false,
+  parallelStop: false,
+});
+function resolveOptions(o: ServiceOptions): ResolvedOptions {
+  if (
+    o.scheduler === undefined &&
+    o.logger === undefined &&
+    o.startTimeout === undefined &&
+    o.stopTimeout === undefined &&
+    o.startConcurrency === undefined &&
+    o.stopConcurrency === undefined
+  ) {
+    return DEFAULT_OPTIONS;
+  }
+  return {
+    scheduler: o.scheduler,
+    logger: o.logger,
+    startTimeoutMs: o.startTimeout === undefined ? undefined : parseDuration(o.startTimeout, 'startTimeout'),
+    stopTimeoutMs:
+      o.stopTimeout === undefined ? DEFAULT_STOP_TIMEOUT : parseDuration(o.stopTimeout, 'stopTimeout'),
+    parallelStart: o.startConcurrency === 'parallel',
+    parallelStop: o.stopConcurrency === 'parallel',
+  };
+}
 const noop = (): void => {};
 const RESOLVED: Promise<void> = Promise.resolve();
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
@@ -170,13 +231,9 @@ export class Service<T = never> implements AsyncDisposable {
 
   #state$: BehaviorSubject<ServiceState>;
   #parent: Service<any> | undefined;
-  #children: Service<any>[] = [];
-  #scheduler: SchedulerLike | undefined;
-  #logger: Logger | undefined;
-  #startTimeoutMs: number | undefined;
-  #stopTimeoutMs: number;
-  #parallelStart: boolean;
-  #parallelStop: boolean;
+  #children: Service<any>[] = NO_CHILDREN;
+  #opts: ResolvedOptions;
+  #hooks = -1;
   #since: number;
 
   #events: Subject<LifecycleEvent> | undefined;
@@ -211,14 +268,7 @@ export class Service<T = never> implements AsyncDisposable {
     const o = validateOptions(options);
     this.id = `${++nextId}`;
     this.name = o.name ?? (new.target.name || 'Service');
-    this.#scheduler = o.scheduler;
-    this.#logger = o.logger;
-    this.#startTimeoutMs =
-      o.startTimeout === undefined ? undefined : parseDuration(o.startTimeout, 'startTimeout');
-    this.#stopTimeoutMs =
-      o.stopTimeout === undefined ? DEFAULT_STOP_TIMEOUT : parseDuration(o.stopTimeout, 'stopTimeout');
-    this.#parallelStart = o.startConcurrency === 'parallel';
-    this.#parallelStop = o.stopConcurrency === 'parallel';
+    this.#opts = resolveOptions(o);
     this.#state$ = new BehaviorSubject<ServiceState>('init');
     this.state$ = this.#state$;
     this.#since = this.scheduler.now();
@@ -257,11 +307,11 @@ export class Service<T = never> implements AsyncDisposable {
   }
   /** The scheduler of this subtree. */
   get scheduler(): SchedulerLike {
-    return this.#scheduler ?? this.#parent?.scheduler ?? asyncScheduler;
+    return this.#opts.scheduler ?? this.#parent?.scheduler ?? asyncScheduler;
   }
   /** The logger of this subtree. */
   get logger(): Logger {
-    return this.#logger ?? this.#parent?.logger ?? silentLogger;
+    return this.#opts.logger ?? this.#parent?.logger ?? silentLogger;
   }
   /** Diagnostic flags (see `@transitionsTo`). */
   get diag(): Diag {
@@ -391,8 +441,9 @@ export class Service<T = never> implements AsyncDisposable {
 
   /** Calls a hook, emitting a `hook` event when it is overridden; returns its promise if it has one. */
   #callHook(hook: HookName, arg?: unknown): PromiseLike<unknown> | undefined {
+    if (this.#hooks < 0) this.#hooks = overriddenHooks(Object.getPrototypeOf(this) as object);
+    if ((this.#hooks & HOOK_BITS[hook]) === 0) return undefined;
     const fn = (this as any)[hook] as (arg?: unknown) => unknown;
-    if (fn === (Service.prototype as any)[hook]) return undefined;
     const observed = this.#isObserved();
     const t0 = observed ? this.scheduler.now() : 0;
     const done = (error?: unknown, failed = false): void => {
@@ -435,7 +486,7 @@ export class Service<T = never> implements AsyncDisposable {
    */
   start(options?: { timeout?: Duration; signal?: AbortSignal }): Promise<void> {
     const timeoutMs =
-      options?.timeout === undefined ? this.#startTimeoutMs : parseDuration(options.timeout, 'timeout');
+      options?.timeout === undefined ? this.#opts.startTimeoutMs : parseDuration(options.timeout, 'timeout');
     const signal = options?.signal;
     if (
       signal !== undefined &&
@@ -536,7 +587,7 @@ export class Service<T = never> implements AsyncDisposable {
     this.#startPhase = 'children';
     const children = this.#children;
     if (children.length > 0) {
-      if (this.#parallelStart) {
+      if (this.#opts.parallelStart) {
         await Promise.all(children.map((child) => child.start()));
       } else {
         for (const child of children.slice()) {
@@ -657,10 +708,10 @@ export class Service<T = never> implements AsyncDisposable {
     this.#stopRun = run;
     this.#tearingDown = true;
     const scheduler = this.scheduler;
-    const t0 = scheduler.now();
+    const t0 = this.#since;
     const deadline = parentRun
       ? undefined
-      : scheduler.schedule(() => this.#expire(run), this.#stopTimeoutMs);
+      : scheduler.schedule(() => this.#expire(run), this.#opts.stopTimeoutMs);
     let pending: Promise<void> | undefined;
     try {
       if (crashing) {
@@ -687,8 +738,8 @@ export class Service<T = never> implements AsyncDisposable {
       deadline?.unsubscribe();
       this.#stopRun = undefined;
       this.#tearingDown = false;
-      this.#stopDurationMs = scheduler.now() - t0;
       if (!crashing) this.#setState('stopped', reason);
+      this.#stopDurationMs = (crashing ? scheduler.now() : this.#since) - t0;
     }
     const byParent = this.#stopByParent;
     this.#stopByParent = false;
@@ -728,8 +779,10 @@ export class Service<T = never> implements AsyncDisposable {
   async #stopChildren(run: StopRun): Promise<void> {
     const children = this.#children;
     const reason: StopReason = { type: 'parent', parent: this.path };
-    if (this.#parallelStop) {
-      await Promise.all(children.map((child) => child.#stop(reason, run).catch((e: unknown) => run.failChild(e))));
+    if (this.#opts.parallelStop) {
+      await Promise.all(
+        children.map((child) => child.#stop(reason, run).catch((e: unknown) => run.failChild(e))),
+      );
       return;
     }
     for (let i = children.length - 1; i >= 0; i--) {
@@ -1157,7 +1210,9 @@ export class Service<T = never> implements AsyncDisposable {
       }
       old.#detach(child);
     }
-    this.#children.splice(Math.max(0, Math.min(index, this.#children.length)), 0, child);
+    if (this.#children === NO_CHILDREN) this.#children = [];
+    if (index >= this.#children.length) this.#children.push(child);
+    else this.#children.splice(Math.max(0, index), 0, child);
     child.#parent = this;
     if (this.#isObserved()) {
       this.emitEvent({
@@ -1227,5 +1282,3 @@ function checkName(name: unknown): string | undefined {
     throw new TypeError(`name must be a non-empty string; received ${show(name)}`);
   return name;
 }
-
-export { HOOKS as SERVICE_HOOKS };
