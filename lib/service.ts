@@ -26,7 +26,6 @@ import {
   StartTimeoutError,
   StopTimeoutError,
   WaitTimeoutError,
-  isServiceError,
   type StuckPhase,
 } from './errors.js';
 import type { LifecycleEvent, ServiceRef, StopReason } from './events.js';
