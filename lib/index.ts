@@ -34,3 +34,15 @@ export type { Logger } from './logger.js';
 export { silentLogger } from './logger.js';
 export type { Teardown } from './teardown.js';
 export type { ServiceSnapshot } from './snapshot.js';
+export { Signal, SyncSignal } from './signal.js';
+export type {
+  SignalReceiver,
+  SignalOptions,
+  SignalConnectOptions,
+  SignalEmission,
+  BoundSignal,
+} from './signal.js';
+export { parseRate } from './rate.js';
+export type { Rate } from './rate.js';
+export { TokenBucket, rateLimit } from './token-bucket.js';
+export type { TokenBucketOptions, RateLimitOptions } from './token-bucket.js';
