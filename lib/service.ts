@@ -320,9 +320,20 @@ export class Service<T = never> implements AsyncDisposable {
   get signal(): AbortSignal {
     if (!this.#abort) {
       this.#abort = new AbortController();
-      if (this.shouldStop) this.#abort.abort(this.#stopReason);
+      if (this.shouldStop) this.#abort.abort(this.#abortReason(this.#stopReason ?? { type: 'manual' }));
     }
     return this.#abort.signal;
+  }
+  /** The `signal.reason` of a stop: an `AbortError` whose `cause` is the StopReason. */
+  #abortReason(reason: StopReason): Error {
+    const error = new Error(
+      `${this.path} is ${reason.type === 'crash' ? 'crashing' : 'stopping'} (${reason.type})`,
+      {
+        cause: reason,
+      },
+    );
+    error.name = 'AbortError';
+    return error;
   }
   /** Values produced by `run()`; the same Observable across restarts; never errors. */
   get run$(): Observable<T> {
@@ -409,7 +420,7 @@ export class Service<T = never> implements AsyncDisposable {
   /** stop$ emits, `signal` aborts: the first thing every stop and crash does. */
   #announceStop(reason: StopReason): void {
     this.#stopReason = reason;
-    this.#abort?.abort(reason);
+    if (this.#abort) this.#abort.abort(this.#abortReason(reason));
     const waiters = this.#stopWaiters;
     this.#stopWaiters = undefined;
     if (waiters) for (const waiter of waiters) waiter(reason);
@@ -598,6 +609,7 @@ export class Service<T = never> implements AsyncDisposable {
     }
     this.#startPhase = 'run';
     this.#startWork();
+    if (this.state !== 'starting') return;
     this.#startPhase = 'onStarted';
     if ((pending = this.#callHook('onStarted'))) await this.#awaitStartHook(pending);
     if (this.state !== 'starting') return;
@@ -692,8 +704,8 @@ export class Service<T = never> implements AsyncDisposable {
   }
 
   #stopFromInit(reason: StopReason): void {
-    this.#stopReason = reason;
     this.#setState('stopped', reason);
+    this.#announceStop(reason);
     const parentReason: StopReason = { type: 'parent', parent: this.path };
     for (const child of this.#children) if (child.state === 'init') child.#stopFromInit(parentReason);
   }
