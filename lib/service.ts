@@ -90,7 +90,7 @@ export interface CronOptions {
 
 const DEFAULT_STOP_TIMEOUT = 60_000;
 type HookName = 'onFirstStart' | 'onStart' | 'onStarted' | 'onStop' | 'onShutdown' | 'onRestart' | 'onCrash';
-const HOOK_BITS: Readonly<Record<HookName, number>> = {
+const HOOK_BITS: Readonly<Record<HookName | 'onInitDependencies', number>> = {
   onFirstStart: 1,
   onStart: 2,
   onStarted: 4,
@@ -98,7 +98,11 @@ const HOOK_BITS: Readonly<Record<HookName, number>> = {
   onShutdown: 16,
   onRestart: 32,
   onCrash: 64,
+  onInitDependencies: 128,
 };
+/** Hooks that make a start, or a stop, asynchronous. */
+const START_HOOKS = 1 | 2 | 4 | 128;
+const STOP_HOOKS = 8 | 16;
 /** Per class: which hooks it overrides (the base no-ops are neither called nor reported). */
 const hookMasks = new WeakMap<object, number>();
 function overriddenHooks(prototype: object): number {
@@ -449,10 +453,15 @@ export class Service<T = never> implements AsyncDisposable {
   /** The ongoing work: an async function, an Observable, or an async generator; values go to `run$`. */
   protected run?(signal: AbortSignal): ObservableInput<T> | PromiseLike<void> | void;
 
+  /** Which hooks this class overrides (computed once per class). */
+  #hookMask(): number {
+    if (this.#hooks < 0) this.#hooks = overriddenHooks(Object.getPrototypeOf(this) as object);
+    return this.#hooks;
+  }
+
   /** Calls a hook, emitting a `hook` event when it is overridden; returns its promise if it has one. */
   #callHook(hook: HookName, arg?: unknown): PromiseLike<unknown> | undefined {
-    if (this.#hooks < 0) this.#hooks = overriddenHooks(Object.getPrototypeOf(this) as object);
-    if ((this.#hooks & HOOK_BITS[hook]) === 0) return undefined;
+    if ((this.#hookMask() & HOOK_BITS[hook]) === 0) return undefined;
     const fn = (this as any)[hook] as (arg?: unknown) => unknown;
     const observed = this.#isObserved();
     const t0 = observed ? this.scheduler.now() : 0;
@@ -512,6 +521,14 @@ export class Service<T = never> implements AsyncDisposable {
       return (this.#stopPromise ?? RESOLVED).then(again, again);
     }
     this.#startPromise = undefined;
+    if (
+      timeoutMs === undefined &&
+      signal === undefined &&
+      this.#children.length === 0 &&
+      (this.#hookMask() & START_HOOKS) === 0
+    ) {
+      return this.#startLeaf();
+    }
     const promise = this.#start(timeoutMs, signal);
     if (this.state === 'starting') this.#startPromise = promise;
     return promise;
@@ -525,8 +542,8 @@ export class Service<T = never> implements AsyncDisposable {
     return true;
   }
 
-  async #start(timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<void> {
-    if (signal?.aborted) throw signal.reason;
+  /** Resets the per-run fields and enters `starting`. */
+  #beginStart(): void {
     if (this.#firstStartBegun) this.#restartCount++;
     else flushDecorated(this);
     this.#abort = undefined;
@@ -536,6 +553,34 @@ export class Service<T = never> implements AsyncDisposable {
     this.#teardownsTaken = false;
     this.#setState('starting');
     this.#startedAt = this.#since;
+  }
+
+  /**
+   * The start of a service with no children and no start hooks: synchronous, so a large tree of
+   * leaves costs no promise per leaf. Only a failure of its work makes it asynchronous.
+   */
+  #startLeaf(): Promise<void> {
+    this.#beginStart();
+    if (this.state === 'starting') {
+      this.#firstStartBegun = true;
+      this.#startPhase = 'run';
+      try {
+        this.#startWork();
+      } catch (error) {
+        this.crash(error);
+      }
+    }
+    if (this.state === 'starting') {
+      this.#setState('running');
+      this.#startDurationMs = this.#since - this.#startedAt;
+      return RESOLVED;
+    }
+    return this.#settleStart(false, undefined);
+  }
+
+  async #start(timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) throw signal.reason;
+    this.#beginStart();
     const timer = timeoutMs === undefined ? undefined : this.#startTimer(timeoutMs);
     let aborted = false;
     const onAbort = signal
@@ -545,16 +590,28 @@ export class Service<T = never> implements AsyncDisposable {
         }
       : undefined;
     if (onAbort) signal!.addEventListener('abort', onAbort, { once: true });
+    let offStop: (() => void) | undefined;
     try {
-      await this.#startSteps();
-    } catch (error) {
-      this.crash(error);
+      // The steps end, or a stop or crash begins (a hung hook must not hold start() past the rollback).
+      await new Promise<void>((resolve) => {
+        offStop = this.#onStopBegin(() => resolve());
+        this.#startSteps().then(resolve, (error: unknown) => {
+          this.crash(error);
+          resolve();
+        });
+      });
     } finally {
+      offStop?.();
       this.#startHook = undefined;
       timer?.unsubscribe();
       if (onAbort) signal!.removeEventListener('abort', onAbort);
       if (this.#startPromise && this.state !== 'starting') this.#startPromise = undefined;
     }
+    return this.#settleStart(aborted, signal);
+  }
+
+  /** What `start()` resolves or rejects with once the start steps ended. */
+  async #settleStart(aborted: boolean, signal: AbortSignal | undefined): Promise<void> {
     if (this.state === 'running') return;
     if (this.state === 'crashed') {
       await this.#stopPromise;
@@ -696,11 +753,33 @@ export class Service<T = never> implements AsyncDisposable {
         this.#stopByParent = parentRun !== undefined;
         this.#setState('stopping', reason);
         this.#announceStop(reason);
+        if (
+          this.#children.length === 0 &&
+          !this.#work &&
+          !this.#runHandle &&
+          !this.#teardowns &&
+          !this.#startHook &&
+          (this.#hookMask() & STOP_HOOKS) === 0
+        ) {
+          return this.#stopLeaf(reason);
+        }
         const promise = this.#teardown(reason, parentRun, false);
         this.#stopPromise = promise;
         return promise;
       }
     }
+  }
+
+  /** The stop of a service with nothing to stop but itself: synchronous (see `#startLeaf`). */
+  #stopLeaf(reason: StopReason): Promise<void> {
+    const t0 = this.#since;
+    this.#teardownsTaken = true;
+    this.#setState('stopped', reason);
+    this.#stopDurationMs = this.#since - t0;
+    const byParent = this.#stopByParent;
+    this.#stopByParent = false;
+    if (!byParent && reason.type !== 'parent') this.#parent?.[childStopped](this, reason);
+    return RESOLVED;
   }
 
   #stopFromInit(reason: StopReason): void {
