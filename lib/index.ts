@@ -1,12 +1,7 @@
 export { Service } from './service.js';
-export type {
-  ServiceOptions,
-  ReadonlyBehaviorSubject,
-  WaitResult,
-  WaitFirstResult,
-  TaskOptions,
-  CronOptions,
-} from './service.js';
+export type { ReadonlyBehaviorSubject } from './service.js';
+export type { ServiceOptions, TaskOptions, CronOptions } from './options.js';
+export type { WaitResult, WaitFirstResult } from './internal/waits.js';
 export { SERVICE_STATES, canTransition } from './state.js';
 export type { ServiceState } from './state.js';
 export type { LifecycleEvent, ServiceRef, StopReason } from './events.js';

@@ -10,7 +10,6 @@ import {
   asyncScheduler,
   filter,
   firstValueFrom,
-  from,
   takeUntil,
   type MonoTypeOperatorFunction,
   type ObservableInput,
@@ -37,125 +36,33 @@ import { WorkSet, type WorkHost } from './internal/work.js';
 import { silentLogger, type Logger } from './logger.js';
 import { canTransition, isShouldStop, type ServiceState } from './state.js';
 import { assertTeardown, runTeardown, TeardownStack, type Teardown } from './teardown.js';
-import { parseInterval, scheduleTicks, type TimerOptions, type TimerTick } from './timer.js';
+import { parseInterval, type TimerOptions, type TimerTick } from './timer.js';
+import { HOOK_BITS, START_HOOKS, STOP_HOOKS, overriddenHooks, type HookName } from './internal/hooks.js';
+import {
+  sleep,
+  ticks,
+  waitFirst,
+  waitMany,
+  type WaitFirstResult,
+  type WaitHost,
+  type WaitResult,
+} from './internal/waits.js';
+import {
+  checkName,
+  resolveServiceOptions,
+  type CronOptions,
+  type ResolvedOptions,
+  type ServiceOptions,
+  type TaskOptions,
+} from './options.js';
 import { flushDecorated, registerDecorated } from './internal/decorated.js';
 import { snapshotOf, type ServiceSnapshot } from './snapshot.js';
 
 /** A BehaviorSubject seen read-only: subscribe, `value`, `getValue()`. */
 export type ReadonlyBehaviorSubject<V> = Observable<V> & { readonly value: V; getValue(): V };
 
-/** Options of every service. */
-export interface ServiceOptions {
-  /** Name used in paths, events and logs. @defaultValue the class name */
-  name?: string;
-  /** Every timer, sleep and timeout of this subtree. @defaultValue the parent's, else `asyncScheduler` */
-  scheduler?: SchedulerLike;
-  /** Budget of `start()`. @defaultValue none */
-  startTimeout?: Duration;
-  /** The whole subtree's stop budget when this service is the root of a stop. @defaultValue 60s */
-  stopTimeout?: Duration;
-  /** How children start. @defaultValue 'sequential' (insertion order) */
-  startConcurrency?: 'sequential' | 'parallel';
-  /** How children stop. @defaultValue 'sequential' (reverse insertion order) */
-  stopConcurrency?: 'sequential' | 'parallel';
-  /** Where the service logs. @defaultValue the parent's, else a silent logger */
-  logger?: Logger;
-}
-
-/** Outcome of {@link Service.wait} and {@link Service.waitMany}. */
-export type WaitResult<V> =
-  | { result: V; stopped: false; timedOut: false }
-  | { result: undefined; stopped: true; timedOut: false }
-  | { result: undefined; stopped: false; timedOut: true };
-
-/** Outcome of {@link Service.waitFirst}. */
-export type WaitFirstResult =
-  { index: number; result: unknown; stopped: false } | { index: -1; result: undefined; stopped: true };
-
-/** Options of `addTask`. */
-export interface TaskOptions {
-  /** Name in events and stuck reports. @defaultValue `task-N` */
-  name?: string;
-  /** Await the task at stop (it sees `signal` abort and should finish) instead of unsubscribing it. @defaultValue false */
-  drain?: boolean;
-}
-
-/** Options of `addCron`. */
-export interface CronOptions {
-  /** IANA time zone of the expression. @defaultValue the local time zone */
-  timezone?: string;
-  /** Name in events and stuck reports. @defaultValue `cron-N` */
-  name?: string;
-}
-
-const DEFAULT_STOP_TIMEOUT = 60_000;
-type HookName = 'onFirstStart' | 'onStart' | 'onStarted' | 'onStop' | 'onShutdown' | 'onRestart' | 'onCrash';
-const HOOK_BITS: Readonly<Record<HookName | 'onInitDependencies', number>> = {
-  onFirstStart: 1,
-  onStart: 2,
-  onStarted: 4,
-  onStop: 8,
-  onShutdown: 16,
-  onRestart: 32,
-  onCrash: 64,
-  onInitDependencies: 128,
-};
-/** Hooks that make a start, or a stop, asynchronous. */
-const START_HOOKS = 1 | 2 | 4 | 128;
-const STOP_HOOKS = 8 | 16;
-/** Per class: which hooks it overrides (the base no-ops are neither called nor reported). */
-const hookMasks = new WeakMap<object, number>();
-function overriddenHooks(prototype: object): number {
-  let mask = hookMasks.get(prototype);
-  if (mask === undefined) {
-    mask = 0;
-    const base = Service.prototype as unknown as Record<string, unknown>;
-    const proto = prototype as Record<string, unknown>;
-    for (const [hook, bit] of Object.entries(HOOK_BITS)) if (proto[hook] !== base[hook]) mask |= bit;
-    hookMasks.set(prototype, mask);
-  }
-  return mask;
-}
 const NO_CHILDREN: Service<any>[] = [];
 
-/** Options after validation; services built without options share one object. */
-interface ResolvedOptions {
-  readonly scheduler: SchedulerLike | undefined;
-  readonly logger: Logger | undefined;
-  readonly startTimeoutMs: number | undefined;
-  readonly stopTimeoutMs: number;
-  readonly parallelStart: boolean;
-  readonly parallelStop: boolean;
-}
-const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
-  scheduler: undefined,
-  logger: undefined,
-  startTimeoutMs: undefined,
-  stopTimeoutMs: DEFAULT_STOP_TIMEOUT,
-  parallelStart: false,
-  parallelStop: false,
-});
-function resolveOptions(o: ServiceOptions): ResolvedOptions {
-  if (
-    o.scheduler === undefined &&
-    o.logger === undefined &&
-    o.startTimeout === undefined &&
-    o.stopTimeout === undefined &&
-    o.startConcurrency === undefined &&
-    o.stopConcurrency === undefined
-  ) {
-    return DEFAULT_OPTIONS;
-  }
-  return {
-    scheduler: o.scheduler,
-    logger: o.logger,
-    startTimeoutMs: o.startTimeout === undefined ? undefined : parseDuration(o.startTimeout, 'startTimeout'),
-    stopTimeoutMs:
-      o.stopTimeout === undefined ? DEFAULT_STOP_TIMEOUT : parseDuration(o.stopTimeout, 'stopTimeout'),
-    parallelStart: o.startConcurrency === 'parallel',
-    parallelStop: o.stopConcurrency === 'parallel',
-  };
-}
 const noop = (): void => {};
 const RESOLVED: Promise<void> = Promise.resolve();
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
@@ -167,33 +74,6 @@ let nextId = 0;
 /** Events waiting to be delivered: kept in order even when a transition happens inside a subscriber. */
 const queue: { source: Service<any>; event: LifecycleEvent }[] = [];
 let draining = false;
-
-function validateOptions(options: unknown): ServiceOptions {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`options must be an object; received ${show(options)}`);
-  }
-  const o = options as ServiceOptions;
-  if (o.name !== undefined && (typeof o.name !== 'string' || o.name === '' || o.name.includes('/'))) {
-    throw new TypeError(`name must be a non-empty string without '/'; received ${show(o.name)}`);
-  }
-  if (
-    o.scheduler !== undefined &&
-    (typeof o.scheduler !== 'object' || typeof o.scheduler?.schedule !== 'function')
-  ) {
-    throw new TypeError(`scheduler must be an rxjs SchedulerLike; received ${show(o.scheduler)}`);
-  }
-  for (const key of ['startConcurrency', 'stopConcurrency'] as const) {
-    const v = o[key];
-    if (v !== undefined && v !== 'sequential' && v !== 'parallel') {
-      throw new TypeError(`${key} must be 'sequential' or 'parallel'; received ${show(v)}`);
-    }
-  }
-  if (o.logger !== undefined && (typeof o.logger !== 'object' || typeof o.logger?.error !== 'function')) {
-    throw new TypeError(`logger must have debug, info, warn and error methods; received ${show(o.logger)}`);
-  }
-  return o;
-}
 
 /**
  * A long-running service with an observable lifecycle.
@@ -268,10 +148,10 @@ export class Service<T = never> implements AsyncDisposable {
   #stopDurationMs: number | undefined;
 
   constructor(options?: ServiceOptions) {
-    const o = validateOptions(options);
+    const { name, resolved } = resolveServiceOptions(options);
     this.id = `${++nextId}`;
-    this.name = o.name ?? (new.target.name || 'Service');
-    this.#opts = resolveOptions(o);
+    this.name = name ?? (new.target.name || 'Service');
+    this.#opts = resolved;
     this.#state$ = new BehaviorSubject<ServiceState>('init');
     this.state$ = this.#state$;
     this.#since = this.scheduler.now();
@@ -455,7 +335,8 @@ export class Service<T = never> implements AsyncDisposable {
 
   /** Which hooks this class overrides (computed once per class). */
   #hookMask(): number {
-    if (this.#hooks < 0) this.#hooks = overriddenHooks(Object.getPrototypeOf(this) as object);
+    if (this.#hooks < 0)
+      this.#hooks = overriddenHooks(Object.getPrototypeOf(this) as object, Service.prototype);
     return this.#hooks;
   }
 
@@ -1041,28 +922,19 @@ export class Service<T = never> implements AsyncDisposable {
 
   /**
    * Sleeps on the service's scheduler: true after `duration`, false when woken early by a stop or
-   * crash (at once when already stopping).
+   * crash (at once when already stopping). Leaves no timer behind.
+   *
+   * @throws TypeError for an invalid duration.
    */
   sleep(duration: Duration): Promise<boolean> {
-    const ms = parseDuration(duration, 'duration');
-    if (this.shouldStop) return Promise.resolve(false);
-    return new Promise<boolean>((resolve) => {
-      const off = this.#onStopBegin(() => {
-        timer.unsubscribe();
-        resolve(false);
-      });
-      const timer = this.scheduler.schedule(() => {
-        off();
-        resolve(true);
-      }, ms);
-    });
+    return sleep(this.#waitHost(), parseDuration(duration, 'duration'));
   }
 
   /**
    * Waits for `input` to finish (an Observable's last value when it completes, a promise's value),
    * for the service to stop, or for the timeout, whichever comes first.
    *
-   * @throws the input's error.
+   * @throws the input's error (as a rejection); TypeError for an invalid timeout.
    */
   wait<V>(input: ObservableInput<V>, options?: { timeout?: Duration }): Promise<WaitResult<V>> {
     return this.waitMany([input], options).then((r) =>
@@ -1070,113 +942,42 @@ export class Service<T = never> implements AsyncDisposable {
     );
   }
 
-  /** Waits for every input; the result lists their results in input order. */
+  /** Waits for every input (see {@link Service.wait}); the result lists their results in input order. */
   waitMany(
     inputs: ObservableInput<unknown>[],
     options?: { timeout?: Duration },
   ): Promise<WaitResult<unknown[]>> {
     if (!Array.isArray(inputs)) throw new TypeError(`inputs must be an array; received ${show(inputs)}`);
     const timeoutMs = options?.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout');
-    if (this.shouldStop) return Promise.resolve({ result: undefined, stopped: true, timedOut: false });
-    return new Promise((resolve, reject) => {
-      const cleanup = new Subscription();
-      const results = new Array<unknown>(inputs.length).fill(undefined);
-      let remaining = inputs.length;
-      const settle = (fn: () => void): void => {
-        cleanup.unsubscribe();
-        fn();
-      };
-      cleanup.add(
-        this.#onStopBegin(() => settle(() => resolve({ result: undefined, stopped: true, timedOut: false }))),
-      );
-      if (timeoutMs !== undefined) {
-        cleanup.add(
-          this.scheduler.schedule(
-            () => settle(() => resolve({ result: undefined, stopped: false, timedOut: true })),
-            timeoutMs,
-          ),
-        );
-      }
-      if (remaining === 0) settle(() => resolve({ result: results, stopped: false, timedOut: false }));
-      inputs.forEach((input, i) => {
-        if (cleanup.closed) return;
-        cleanup.add(
-          from(input).subscribe({
-            next: (value) => (results[i] = value),
-            error: (error: unknown) => settle(() => reject(error)),
-            complete: () => {
-              if (--remaining === 0)
-                settle(() => resolve({ result: results, stopped: false, timedOut: false }));
-            },
-          }),
-        );
-      });
-    });
+    return waitMany(this.#waitHost(), inputs, timeoutMs);
   }
 
-  /** Resolves with the index and result of the first input to finish, or `index: -1` on stop. */
+  /**
+   * Resolves with the index and result of the first input to finish (complete, or resolve), or
+   * `index: -1` when the service stops first.
+   */
   waitFirst(...inputs: ObservableInput<unknown>[]): Promise<WaitFirstResult> {
-    if (this.shouldStop) return Promise.resolve({ index: -1, result: undefined, stopped: true });
-    return new Promise((resolve, reject) => {
-      const cleanup = new Subscription();
-      const settle = (fn: () => void): void => {
-        cleanup.unsubscribe();
-        fn();
-      };
-      cleanup.add(
-        this.#onStopBegin(() => settle(() => resolve({ index: -1, result: undefined, stopped: true }))),
-      );
-      inputs.forEach((input, index) => {
-        if (cleanup.closed) return;
-        let last: unknown;
-        cleanup.add(
-          from(input).subscribe({
-            next: (value) => (last = value),
-            error: (error: unknown) => settle(() => reject(error)),
-            complete: () => settle(() => resolve({ index, result: last, stopped: false })),
-          }),
-        );
-      });
-    });
+    return waitFirst(this.#waitHost(), inputs);
   }
 
   /**
    * Fixed-rate ticks as an async iterable that ends when the service stops; a tick that comes
    * while the loop body still runs is skipped (counted in `overlaps`).
+   *
+   * @throws TypeError for a non-positive interval.
    */
   itertimer(interval: Duration, options?: TimerOptions): AsyncIterable<TimerTick> {
     const intervalMs = parseInterval(interval);
     const execFirst = options?.execFirst ?? false;
-    return { [Symbol.asyncIterator]: () => this.#ticks(intervalMs, execFirst) };
+    return { [Symbol.asyncIterator]: () => ticks(this.#waitHost(), intervalMs, execFirst) };
   }
 
-  async *#ticks(intervalMs: number, execFirst: boolean): AsyncGenerator<TimerTick> {
-    if (this.shouldStop) return;
-    const queued: TimerTick[] = [];
-    let wake: (() => void) | undefined;
-    let busy = false;
-    const ticks = scheduleTicks(intervalMs, this.scheduler, execFirst, {
-      isBusy: () => busy || queued.length > 0,
-      fire: (tick) => {
-        queued.push(tick);
-        wake?.();
-      },
-    });
-    const off = this.#onStopBegin(() => wake?.());
-    try {
-      while (!this.shouldStop) {
-        if (queued.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-        const tick = queued.shift();
-        if (!tick || this.shouldStop) continue;
-        busy = true;
-        yield tick;
-        busy = false;
-      }
-    } finally {
-      ticks.unsubscribe();
-      off();
-    }
+  #waitHost(): WaitHost {
+    return {
+      scheduler: this.scheduler,
+      shouldStop: () => this.shouldStop,
+      onStopBegin: (waiter) => this.#onStopBegin(waiter),
+    };
   }
 
   /** `takeUntil(stop$)`, safe for subscribers that arrive after the stop began. */
@@ -1364,11 +1165,4 @@ export class Service<T = never> implements AsyncDisposable {
       flags: this.#diag ? [...this.#diag.flags] : [],
     });
   }
-}
-
-function checkName(name: unknown): string | undefined {
-  if (name === undefined) return undefined;
-  if (typeof name !== 'string' || name === '')
-    throw new TypeError(`name must be a non-empty string; received ${show(name)}`);
-  return name;
 }

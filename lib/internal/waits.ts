@@ -1,0 +1,142 @@
+/**
+ * The waits a service offers its work: `sleep`, `waitMany`/`wait`, `waitFirst` and the tick loop
+ * behind `itertimer`. Each ends early when the service begins to stop and leaves nothing behind.
+ */
+import { Subscription, from, type ObservableInput, type SchedulerLike } from 'rxjs';
+import { scheduleTicks, type TimerTick } from '../timer.js';
+
+/** Outcome of `wait()` and `waitMany()`. */
+export type WaitResult<V> =
+  | { result: V; stopped: false; timedOut: false }
+  | { result: undefined; stopped: true; timedOut: false }
+  | { result: undefined; stopped: false; timedOut: true };
+
+/** Outcome of `waitFirst()`. */
+export type WaitFirstResult =
+  { index: number; result: unknown; stopped: false } | { index: -1; result: undefined; stopped: true };
+
+/** What a wait needs from its service. */
+export interface WaitHost {
+  readonly scheduler: SchedulerLike;
+  /** True once a stop or crash began. */
+  shouldStop(): boolean;
+  /** Calls `waiter` once when a stop or crash begins; returns a function that forgets it. */
+  onStopBegin(waiter: () => void): () => void;
+}
+
+const STOPPED = Object.freeze({ result: undefined, stopped: true, timedOut: false }) as WaitResult<never>;
+const TIMED_OUT = Object.freeze({ result: undefined, stopped: false, timedOut: true }) as WaitResult<never>;
+
+/** True after `ms` of scheduler time; false when woken early by a stop (at once when stopping). */
+export function sleep(host: WaitHost, ms: number): Promise<boolean> {
+  if (host.shouldStop()) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    const off = host.onStopBegin(() => {
+      timer.unsubscribe();
+      resolve(false);
+    });
+    const timer = host.scheduler.schedule(() => {
+      off();
+      resolve(true);
+    }, ms);
+  });
+}
+
+/** Waits for every input to finish (its last value), a stop, or the timeout. */
+export function waitMany(
+  host: WaitHost,
+  inputs: readonly ObservableInput<unknown>[],
+  timeoutMs: number | undefined,
+): Promise<WaitResult<unknown[]>> {
+  if (host.shouldStop()) return Promise.resolve(STOPPED);
+  return new Promise((resolve, reject) => {
+    const cleanup = new Subscription();
+    const results = new Array<unknown>(inputs.length).fill(undefined);
+    let remaining = inputs.length;
+    const settle = (fn: () => void): void => {
+      cleanup.unsubscribe();
+      fn();
+    };
+    cleanup.add(host.onStopBegin(() => settle(() => resolve(STOPPED))));
+    if (timeoutMs !== undefined) {
+      cleanup.add(host.scheduler.schedule(() => settle(() => resolve(TIMED_OUT)), timeoutMs));
+    }
+    if (remaining === 0) settle(() => resolve({ result: results, stopped: false, timedOut: false }));
+    inputs.forEach((input, i) => {
+      if (cleanup.closed) return;
+      cleanup.add(
+        from(input).subscribe({
+          next: (value) => (results[i] = value),
+          error: (error: unknown) => settle(() => reject(error)),
+          complete: () => {
+            if (--remaining === 0)
+              settle(() => resolve({ result: results, stopped: false, timedOut: false }));
+          },
+        }),
+      );
+    });
+  });
+}
+
+/** The index and result of the first input to finish, or `index: -1` when a stop comes first. */
+export function waitFirst(
+  host: WaitHost,
+  inputs: readonly ObservableInput<unknown>[],
+): Promise<WaitFirstResult> {
+  if (host.shouldStop()) return Promise.resolve({ index: -1, result: undefined, stopped: true });
+  return new Promise((resolve, reject) => {
+    const cleanup = new Subscription();
+    const settle = (fn: () => void): void => {
+      cleanup.unsubscribe();
+      fn();
+    };
+    cleanup.add(
+      host.onStopBegin(() => settle(() => resolve({ index: -1, result: undefined, stopped: true }))),
+    );
+    inputs.forEach((input, index) => {
+      if (cleanup.closed) return;
+      let last: unknown;
+      cleanup.add(
+        from(input).subscribe({
+          next: (value) => (last = value),
+          error: (error: unknown) => settle(() => reject(error)),
+          complete: () => settle(() => resolve({ index, result: last, stopped: false })),
+        }),
+      );
+    });
+  });
+}
+
+/** Fixed-rate ticks until a stop; a tick that comes while the consumer's loop body runs is skipped. */
+export async function* ticks(
+  host: WaitHost,
+  intervalMs: number,
+  execFirst: boolean,
+): AsyncGenerator<TimerTick> {
+  if (host.shouldStop()) return;
+  const queued: TimerTick[] = [];
+  let wake: (() => void) | undefined;
+  let busy = false;
+  const loop = scheduleTicks(intervalMs, host.scheduler, execFirst, {
+    isBusy: () => busy || queued.length > 0,
+    fire: (tick) => {
+      queued.push(tick);
+      wake?.();
+    },
+  });
+  const off = host.onStopBegin(() => wake?.());
+  try {
+    while (!host.shouldStop()) {
+      if (queued.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+      const tick = queued.shift();
+      if (!tick || host.shouldStop()) continue;
+      busy = true;
+      yield tick;
+      busy = false;
+    }
+  } finally {
+    loop.unsubscribe();
+    off();
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The options a Service takes, and their validation: every bad value is refused in the constructor
+ * with a TypeError that names the option and the value received.
+ */
+import type { SchedulerLike } from 'rxjs';
+import { parseDuration, show, type Duration } from './duration.js';
+import type { Logger } from './logger.js';
+
+/** Options of every service. */
+export interface ServiceOptions {
+  /** Name used in paths, events and logs. @defaultValue the class name */
+  name?: string;
+  /** Every timer, sleep and timeout of this subtree. @defaultValue the parent's, else `asyncScheduler` */
+  scheduler?: SchedulerLike;
+  /** Budget of `start()`. @defaultValue none */
+  startTimeout?: Duration;
+  /** The whole subtree's stop budget when this service is the root of a stop. @defaultValue 60s */
+  stopTimeout?: Duration;
+  /** How children start. @defaultValue 'sequential' (insertion order) */
+  startConcurrency?: 'sequential' | 'parallel';
+  /** How children stop. @defaultValue 'sequential' (reverse insertion order) */
+  stopConcurrency?: 'sequential' | 'parallel';
+  /** Where the service logs. @defaultValue the parent's, else a silent logger */
+  logger?: Logger;
+}
+
+/** Options of `addTask`. */
+export interface TaskOptions {
+  /** Name in events and stuck reports. @defaultValue `task-N` */
+  name?: string;
+  /** Await the task at stop (it sees `signal` abort and should finish) instead of unsubscribing it. @defaultValue false */
+  drain?: boolean;
+}
+
+/** Options of `addCron`. */
+export interface CronOptions {
+  /** IANA time zone of the expression. @defaultValue the local time zone */
+  timezone?: string;
+  /** Name in events and stuck reports. @defaultValue `cron-N` */
+  name?: string;
+}
+
+/** The default stop budget: 60 s. */
+export const DEFAULT_STOP_TIMEOUT = 60_000;
+
+/** @internal Options after validation; services built without options share one object. */
+export interface ResolvedOptions {
+  readonly scheduler: SchedulerLike | undefined;
+  readonly logger: Logger | undefined;
+  readonly startTimeoutMs: number | undefined;
+  readonly stopTimeoutMs: number;
+  readonly parallelStart: boolean;
+  readonly parallelStop: boolean;
+}
+
+const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
+  scheduler: undefined,
+  logger: undefined,
+  startTimeoutMs: undefined,
+  stopTimeoutMs: DEFAULT_STOP_TIMEOUT,
+  parallelStart: false,
+  parallelStop: false,
+});
+
+/** @internal Validates the options of a Service; returns them resolved. */
+export function resolveServiceOptions(options: unknown): {
+  name: string | undefined;
+  resolved: ResolvedOptions;
+} {
+  if (options === undefined) return { name: undefined, resolved: DEFAULT_OPTIONS };
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`options must be an object; received ${show(options)}`);
+  }
+  const o = options as ServiceOptions;
+  if (o.name !== undefined && (typeof o.name !== 'string' || o.name === '' || o.name.includes('/'))) {
+    throw new TypeError(`name must be a non-empty string without '/'; received ${show(o.name)}`);
+  }
+  if (
+    o.scheduler !== undefined &&
+    (typeof o.scheduler !== 'object' || typeof o.scheduler?.schedule !== 'function')
+  ) {
+    throw new TypeError(`scheduler must be an rxjs SchedulerLike; received ${show(o.scheduler)}`);
+  }
+  for (const key of ['startConcurrency', 'stopConcurrency'] as const) {
+    const v = o[key];
+    if (v !== undefined && v !== 'sequential' && v !== 'parallel') {
+      throw new TypeError(`${key} must be 'sequential' or 'parallel'; received ${show(v)}`);
+    }
+  }
+  if (o.logger !== undefined && (typeof o.logger !== 'object' || typeof o.logger?.error !== 'function')) {
+    throw new TypeError(`logger must have debug, info, warn and error methods; received ${show(o.logger)}`);
+  }
+  const startTimeoutMs =
+    o.startTimeout === undefined ? undefined : parseDuration(o.startTimeout, 'startTimeout');
+  const stopTimeoutMs =
+    o.stopTimeout === undefined ? DEFAULT_STOP_TIMEOUT : parseDuration(o.stopTimeout, 'stopTimeout');
+  const parallelStart = o.startConcurrency === 'parallel';
+  const parallelStop = o.stopConcurrency === 'parallel';
+  if (
+    o.scheduler === undefined &&
+    o.logger === undefined &&
+    startTimeoutMs === undefined &&
+    stopTimeoutMs === DEFAULT_STOP_TIMEOUT &&
+    !parallelStart &&
+    !parallelStop
+  ) {
+    return { name: o.name, resolved: DEFAULT_OPTIONS };
+  }
+  return {
+    name: o.name,
+    resolved: {
+      scheduler: o.scheduler,
+      logger: o.logger,
+      startTimeoutMs,
+      stopTimeoutMs,
+      parallelStart,
+      parallelStop,
+    },
+  };
+}
+
+/** @internal Validates an optional work name. */
+export function checkName(name: unknown): string | undefined {
+  if (name === undefined) return undefined;
+  if (typeof name !== 'string' || name === '') {
+    throw new TypeError(`name must be a non-empty string; received ${show(name)}`);
+  }
+  return name;
+}

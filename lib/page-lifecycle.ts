@@ -1,0 +1,117 @@
+/**
+ * Ties a service tree to the life of a browser page: `pagehide` stops the tree, and optionally the
+ * tree's timer and cron ticks are skipped while the page is hidden or frozen. Without a DOM (Node,
+ * workers without `addEventListener`) binding is a no-op, so the core stays platform-free.
+ */
+import { skip, type Subscription } from 'rxjs';
+import { show } from './duration.js';
+import { setWorkPaused } from './internal/pause.js';
+import { Service } from './service.js';
+import { isShouldStop } from './state.js';
+
+/** Options of {@link bindPageLifecycle}. */
+export interface PageLifecycleOptions {
+  /**
+   * While the document is hidden (`visibilitychange`) or frozen (`freeze` until `resume`), skip the
+   * timer and cron ticks of every service in the tree; each skipped tick counts as an overlap
+   * (`TimerTick.overlaps`, one `timer-overlap` event).
+   * @defaultValue false
+   */
+  pauseWhenHidden?: boolean;
+}
+
+/** A listener we added, kept so that unbinding removes exactly it. */
+interface Bound {
+  readonly target: EventTarget;
+  readonly type: string;
+  readonly listener: EventListener;
+}
+
+/**
+ * Binds a service tree to the page: when the page is hidden for good or put in the back/forward
+ * cache (`pagehide`), the tree stops with the reason `{ type: 'signal', signal: 'pagehide' }`.
+ *
+ * @remarks
+ * - The listeners are removed at the first stop or crash of `root` after binding (whatever caused
+ *   it), on `pagehide`, or when the returned function is called (idempotent). A tree started again
+ *   later must be bound again.
+ * - `stop()` begins synchronously inside the `pagehide` listener, so the tree's `stopping` state,
+ *   `stop$` and aborted `signal` are seen before the page goes away; asynchronous stop steps run only
+ *   if the browser keeps the page alive long enough (use `navigator.sendBeacon` in `onStop` for
+ *   last words). A failing stop is logged on the root's logger.
+ * - A page restored from the back/forward cache (`pageshow` with `persisted: true`) finds the tree
+ *   stopped: start it and bind it again there.
+ * - With `pauseWhenHidden`, only timer and cron ticks are skipped; `run()`, tasks, `sleep()` and
+ *   `itertimer()` go on (browsers throttle them anyway). Services added to the tree later are paused
+ *   too. The pause ends with the binding.
+ * - Without `globalThis.addEventListener` (Node, some workers) this does nothing and returns a
+ *   no-op.
+ * @param root - the root of the tree to bind (any service; its whole subtree is affected).
+ * @param options - see {@link PageLifecycleOptions}.
+ * @returns a function that removes the listeners (and ends a pause) without stopping the tree.
+ * @throws TypeError when `root` is not a Service or an option has the wrong type.
+ * @example
+ * ```ts
+ * const app = new AppService();
+ * bindPageLifecycle(app, { pauseWhenHidden: true });
+ * await app.start();
+ * ```
+ */
+export function bindPageLifecycle(root: Service<any>, options: PageLifecycleOptions = {}): () => void {
+  if (!(root instanceof Service)) throw new TypeError(`root must be a Service; received ${show(root)}`);
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`options must be an object; received ${show(options)}`);
+  }
+  const { pauseWhenHidden = false } = options;
+  if (typeof pauseWhenHidden !== 'boolean') {
+    throw new TypeError(`pauseWhenHidden must be a boolean; received ${show(pauseWhenHidden)}`);
+  }
+  const win = globalThis as Partial<EventTarget>;
+  if (typeof win.addEventListener !== 'function' || typeof win.removeEventListener !== 'function') {
+    return () => {};
+  }
+
+  const bound: Bound[] = [];
+  const listen = (target: EventTarget, type: string, listener: EventListener): void => {
+    target.addEventListener(type, listener);
+    bound.push({ target, type, listener });
+  };
+  let isBound = true;
+  let stateSubscription: Subscription | undefined;
+  const unbind = (): void => {
+    if (!isBound) return;
+    isBound = false;
+    stateSubscription?.unsubscribe();
+    for (const { target, type, listener } of bound.splice(0)) target.removeEventListener(type, listener);
+    if (pauseWhenHidden) setWorkPaused(root, false);
+  };
+
+  listen(win as EventTarget, 'pagehide', () => {
+    unbind();
+    root.stop({ type: 'signal', signal: 'pagehide' }).catch((error: unknown) => {
+      root.logger.error({ service: root.path, err: error }, 'stop on pagehide failed');
+    });
+  });
+
+  const doc = (globalThis as { document?: Document }).document;
+  if (pauseWhenHidden && doc && typeof doc.addEventListener === 'function') {
+    let isFrozen = false;
+    const update = (): void => setWorkPaused(root, isFrozen || doc.visibilityState === 'hidden');
+    listen(doc, 'visibilitychange', update);
+    listen(doc, 'freeze', () => {
+      isFrozen = true;
+      update();
+    });
+    listen(doc, 'resume', () => {
+      isFrozen = false;
+      update();
+    });
+    update();
+  }
+
+  // Only transitions after binding count: a tree bound while stopped stays bound until it stops again.
+  stateSubscription = root.state$.pipe(skip(1)).subscribe((state) => {
+    if (isShouldStop(state)) unbind();
+  });
+  return unbind;
+}
