@@ -120,7 +120,7 @@ export class Service<T = never> implements AsyncDisposable {
   #since: number;
 
   #events: Subject<LifecycleEvent> | undefined;
-  #run$: Subject<T> | undefined;
+  #run$: Subject<any> | undefined;
   #stop$: Observable<StopReason> | undefined;
   #stopWaiters: Set<(reason: StopReason) => void> | undefined;
   #abort: AbortController | undefined;

@@ -11,6 +11,10 @@ import type { ServiceState } from '../state.js';
  *
  * @remarks `|` and `#` echo rxjs marbles (complete, error); unlike rxjs, a service may start again
  * after either.
+ * @example
+ * ```ts
+ * STATE_MARKS.crashed; // '#'
+ * ```
  */
 export const STATE_MARKS: Readonly<Record<ServiceState, string>> = Object.freeze({
   init: 'i',
@@ -75,7 +79,10 @@ export function lifecycleMarbles(
   if (options.path !== undefined && typeof options.path !== 'string') {
     throw new TypeError(`path must be a string; received ${show(options.path)}`);
   }
-  if (options.origin !== undefined && (typeof options.origin !== 'number' || !Number.isFinite(options.origin))) {
+  if (
+    options.origin !== undefined &&
+    (typeof options.origin !== 'number' || !Number.isFinite(options.origin))
+  ) {
     throw new TypeError(`origin must be a finite number; received ${show(options.origin)}`);
   }
   const states = events.filter((e): e is Extract<LifecycleEvent, { type: 'state' }> => e.type === 'state');
