@@ -37,7 +37,7 @@ import { silentLogger, type Logger } from './logger.js';
 import { canTransition, isShouldStop, type ServiceState } from './state.js';
 import { assertTeardown, runTeardown, TeardownStack, type Teardown } from './teardown.js';
 import { parseInterval, type TimerOptions, type TimerTick } from './timer.js';
-import { HOOK_BITS, START_HOOKS, STOP_HOOKS, overriddenHooks, type HookName } from './internal/hooks.js';
+import { hasStartHooks, hasStopHooks, type HookName } from './internal/hooks.js';
 import {
   sleep,
   ticks,
@@ -116,7 +116,6 @@ export class Service<T = never> implements AsyncDisposable {
   #parent: Service<any> | undefined;
   #children: Service<any>[] = NO_CHILDREN;
   #opts: ResolvedOptions;
-  #hooks = -1;
   #since: number;
 
   #events: Subject<LifecycleEvent> | undefined;
@@ -333,19 +332,11 @@ export class Service<T = never> implements AsyncDisposable {
   /** The ongoing work: an async function, an Observable, or an async generator; values go to `run$`. */
   protected run?(signal: AbortSignal): ObservableInput<T> | PromiseLike<void> | void;
 
-  /** Which hooks this class overrides (computed once per class). */
-  #hookMask(): number {
-    if (this.#hooks < 0)
-      this.#hooks = overriddenHooks(Object.getPrototypeOf(this) as object, Service.prototype);
-    return this.#hooks;
-  }
-
   /** Calls a hook, emitting a `hook` event when it is overridden; returns its promise if it has one. */
   #callHook(hook: HookName, arg?: unknown): PromiseLike<unknown> | undefined {
-    if ((this.#hookMask() & HOOK_BITS[hook]) === 0) return undefined;
     const fn = (this as any)[hook] as (arg?: unknown) => unknown;
-    const observed = this.#isObserved();
-    const t0 = observed ? this.scheduler.now() : 0;
+    if (fn === (Service.prototype as any)[hook]) return undefined;
+    const t0 = this.scheduler.now();
     const done = (error?: unknown, failed = false): void => {
       if (!this.#isObserved()) return;
       const at = this.scheduler.now();
@@ -406,7 +397,7 @@ export class Service<T = never> implements AsyncDisposable {
       timeoutMs === undefined &&
       signal === undefined &&
       this.#children.length === 0 &&
-      (this.#hookMask() & START_HOOKS) === 0
+      !hasStartHooks(this, Service.prototype)
     ) {
       return this.#startLeaf();
     }
@@ -565,7 +556,7 @@ export class Service<T = never> implements AsyncDisposable {
       if (result !== undefined && !isObservableInput(result)) throw new InvalidRunError(this.ref, result);
       this.#runHandle = consumeRun(result, {
         signal: host.signal,
-        publish: (value) => this.#run$?.next(value as T),
+        publish: (value) => this.#run$?.next(value),
         fail: host.fail,
       });
     }
@@ -640,7 +631,7 @@ export class Service<T = never> implements AsyncDisposable {
           !this.#runHandle &&
           !this.#teardowns &&
           !this.#startHook &&
-          (this.#hookMask() & STOP_HOOKS) === 0
+          !hasStopHooks(this, Service.prototype)
         ) {
           return this.#stopLeaf(reason);
         }
@@ -699,7 +690,11 @@ export class Service<T = never> implements AsyncDisposable {
       if ((pending = this.#hookPhase(run, 'onStop'))) await pending;
       if (this.#children.length > 0) await this.#stopChildren(run);
       if (this.#runHandle || this.#work) {
-        for (const work of this.#stopWork()) await this.#awaitPhase(run, work.phase, work.pending);
+        const waits = this.#stopWork();
+        if (waits.length === 1) await this.#awaitPhase(run, waits[0]!.phase, waits[0]!.pending);
+        else if (waits.length > 1) {
+          await Promise.all(waits.map((work) => this.#awaitPhase(run, work.phase, work.pending)));
+        }
       }
       this.#workStarted = false;
       if (this.#teardowns) await this.#runTeardowns(run);
@@ -905,13 +900,17 @@ export class Service<T = never> implements AsyncDisposable {
       cleanup.add(
         this.#state$.subscribe((current) => {
           if (current === state) {
-            const torn = state === 'crashed' && this.#tearingDown && this.#stopPromise;
-            if (torn)
-              void torn.then(
-                () => settle(resolve),
-                () => settle(resolve),
-              );
-            else settle(resolve);
+            if (state === 'crashed') {
+              // the crash teardown begins right after the transition: wait for it to finish
+              void Promise.resolve()
+                .then(() => (this.#tearingDown ? this.#stopPromise : undefined))
+                .then(
+                  () => settle(resolve),
+                  () => settle(resolve),
+                );
+            } else {
+              settle(resolve);
+            }
           } else if (current === 'crashed') {
             settle(() => reject(new ServiceCrashedError(this.ref, this.#crashReason)));
           }
@@ -990,7 +989,12 @@ export class Service<T = never> implements AsyncDisposable {
   /** True while a registration belongs to the current run rather than the definition. */
   #inRun(): boolean {
     const state = this.state;
-    return state === 'starting' || state === 'running' || state === 'stopping';
+    return (
+      state === 'starting' ||
+      state === 'running' ||
+      state === 'stopping' ||
+      (state === 'crashed' && this.#tearingDown)
+    );
   }
 
   #addWork(def: Parameters<WorkSet['add']>[0]): void {
@@ -999,7 +1003,7 @@ export class Service<T = never> implements AsyncDisposable {
       work.add(def, false);
       return;
     }
-    if (this.state === 'stopping') return; // the run is ending: nothing new starts
+    if (this.shouldStop) return; // the run is ending: nothing new starts
     work.add(def, true, this.#workStarted ? this.#workHost() : undefined);
   }
 
@@ -1058,7 +1062,10 @@ export class Service<T = never> implements AsyncDisposable {
    */
   addTeardown(teardown: Teardown): void {
     assertTeardown(teardown);
-    if (this.state === 'stopping' && this.#teardownsTaken) {
+    if (
+      this.#teardownsTaken &&
+      (this.state === 'stopping' || (this.state === 'crashed' && this.#tearingDown))
+    ) {
       try {
         const result = runTeardown(teardown);
         if (isThenable(result)) Promise.resolve(result).catch((error: unknown) => this.#workFailed(error));

@@ -1,40 +1,30 @@
 /**
- * Which lifecycle hooks a Service subclass overrides, computed once per class: base no-ops are
- * neither called nor reported, and a service without start or stop hooks starts and stops synchronously.
+ * Which lifecycle hooks a service defines. The base hooks are no-ops that are neither called nor
+ * reported; a service without start (or stop) hooks and without children starts (stops) synchronously.
+ * Hooks are looked up on the instance, so class fields and test stubs count too.
  */
 
 /** The lifecycle hooks that run as phases. */
 export type HookName =
   'onFirstStart' | 'onStart' | 'onStarted' | 'onStop' | 'onShutdown' | 'onRestart' | 'onCrash';
 
-/** One bit per overridable hook. */
-export const HOOK_BITS: Readonly<Record<HookName | 'onInitDependencies', number>> = {
-  onFirstStart: 1,
-  onStart: 2,
-  onStarted: 4,
-  onStop: 8,
-  onShutdown: 16,
-  onRestart: 32,
-  onCrash: 64,
-  onInitDependencies: 128,
-};
+type Hooks = Record<HookName | 'onInitDependencies', unknown>;
 
-/** Hooks that make a start asynchronous (or add children). */
-export const START_HOOKS = 1 | 2 | 4 | 128;
-/** Hooks that make a stop asynchronous. */
-export const STOP_HOOKS = 8 | 16;
+/** True when `service` defines a start hook (or `onInitDependencies`) other than the base no-op. */
+export function hasStartHooks(service: object, base: object): boolean {
+  const s = service as Hooks;
+  const b = base as Hooks;
+  return (
+    s.onStart !== b.onStart ||
+    s.onFirstStart !== b.onFirstStart ||
+    s.onStarted !== b.onStarted ||
+    s.onInitDependencies !== b.onInitDependencies
+  );
+}
 
-const masks = new WeakMap<object, number>();
-
-/** The bits of the hooks `prototype` defines differently from `base`. */
-export function overriddenHooks(prototype: object, base: object): number {
-  let mask = masks.get(prototype);
-  if (mask === undefined) {
-    mask = 0;
-    const b = base as Record<string, unknown>;
-    const p = prototype as Record<string, unknown>;
-    for (const [hook, bit] of Object.entries(HOOK_BITS)) if (p[hook] !== b[hook]) mask |= bit;
-    masks.set(prototype, mask);
-  }
-  return mask;
+/** True when `service` defines `onStop` or `onShutdown`. */
+export function hasStopHooks(service: object, base: object): boolean {
+  const s = service as Hooks;
+  const b = base as Hooks;
+  return s.onStop !== b.onStop || s.onShutdown !== b.onShutdown;
 }
