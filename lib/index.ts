@@ -41,3 +41,19 @@ export { parseRate } from './rate.js';
 export type { Rate } from './rate.js';
 export { TokenBucket, rateLimit } from './token-bucket.js';
 export type { TokenBucketOptions, RateLimitOptions } from './token-bucket.js';
+export {
+  Supervisor,
+  OneForOneSupervisor,
+  OneForAllSupervisor,
+  RestForOneSupervisor,
+  ForfeitOneForOneSupervisor,
+  ForfeitOneForAllSupervisor,
+  CrashingSupervisor,
+} from './supervisors/index.js';
+export type {
+  SupervisorOptions,
+  SupervisorDecision,
+  BackoffOptions,
+  RestartType,
+  ReplacementFactory,
+} from './supervisors/index.js';

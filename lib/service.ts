@@ -31,7 +31,7 @@ import type { LifecycleEvent, ServiceRef, StopReason } from './events.js';
 import { parseCron } from './internal/cron.js';
 import { consumeRun, isObservableInput, type RunHandle } from './internal/run-result.js';
 import { StopRun } from './internal/stop-run.js';
-import { childCrashed, childStopped, insertChild } from './internal/symbols.js';
+import { beforeChildrenStop, childCrashed, childStopped, insertChild } from './internal/symbols.js';
 import { WorkSet, type WorkHost } from './internal/work.js';
 import { silentLogger, type Logger } from './logger.js';
 import { canTransition, isShouldStop, type ServiceState } from './state.js';
@@ -688,6 +688,8 @@ export class Service<T = never> implements AsyncDisposable {
         await this.#awaitPhase(run, this.#startPhase, this.#startHook);
       }
       if ((pending = this.#hookPhase(run, 'onStop'))) await pending;
+      const before = this[beforeChildrenStop]?.();
+      if (before) await this.#awaitPhase(run, 'onStop', before);
       if (this.#children.length > 0) await this.#stopChildren(run);
       if (this.#runHandle || this.#work) {
         const waits = this.#stopWork();
@@ -854,6 +856,9 @@ export class Service<T = never> implements AsyncDisposable {
   protected [childCrashed](_child: Service<any>, error: unknown): void {
     this.crash(error);
   }
+
+  /** @internal Work between `onStop` and the stop of the children (supervisors settle restarts here). */
+  protected [beforeChildrenStop]?(): PromiseLike<unknown> | void;
 
   /** @internal A child stopped on its own (not by this parent). Supervisors override this. */
   protected [childStopped](_child: Service<any>, _reason: StopReason): void {}
