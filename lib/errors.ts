@@ -195,3 +195,20 @@ export function describe(value: unknown): string {
 function summarize(errors: readonly unknown[]): string {
   return errors.map(describe).join('; ');
 }
+
+/**
+ * The thread of a ThreadService failed: its module could not be loaded, it exited on its own, it
+ * was terminated after it stopped answering, or a message could not be sent. `cause` holds the
+ * underlying error when there is one.
+ *
+ * @remarks Code `ERR_THREAD`. Errors raised by the service inside the thread are not wrapped:
+ * they reach the parent with their own name, message and stack.
+ */
+export class ThreadServiceError extends ServiceError {
+  constructor(service: ServiceRef, message: string, cause?: unknown) {
+    super('ERR_THREAD', `${service.path}: ${message}`, service, cause === undefined ? undefined : { cause });
+  }
+  override get name(): string {
+    return 'ThreadServiceError';
+  }
+}

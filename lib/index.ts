@@ -15,6 +15,7 @@ export {
   MaxRestartsExceededError,
   InvalidRunError,
   InvalidStateError,
+  ThreadServiceError,
   isServiceError,
 } from './errors.js';
 export type { StuckPhase } from './errors.js';

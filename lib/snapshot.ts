@@ -44,7 +44,8 @@ export function snapshotOf(service: Service<any>, own: OwnSnapshotFields): Servi
     children: service.children.map((child) => child.toJSON()),
   };
   const reason: unknown = service.crashReason;
-  if (reason !== undefined) snapshot.crashReason = reason instanceof Error ? reason.message : stringify(reason);
+  if (reason !== undefined)
+    snapshot.crashReason = reason instanceof Error ? reason.message : stringify(reason);
   if (own.startDurationMs !== undefined) snapshot.startDurationMs = own.startDurationMs;
   if (own.stopDurationMs !== undefined) snapshot.stopDurationMs = own.stopDurationMs;
   return snapshot;

@@ -35,7 +35,7 @@ export function assertTeardown(teardown: unknown): asserts teardown is Teardown 
 /** @internal Runs one teardown; returns a promise only for async disposables and async functions. */
 export function runTeardown(teardown: Teardown): unknown {
   if (!teardown) return undefined;
-  if (typeof teardown === 'function') return (teardown)();
+  if (typeof teardown === 'function') return teardown();
   const t = teardown as unknown as Record<PropertyKey, (() => unknown) | undefined>;
   const asyncDispose = t[Symbol.asyncDispose];
   if (typeof asyncDispose === 'function') return asyncDispose.call(teardown);

@@ -19,7 +19,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  */
 const PROJECTS = [
   { esm: 'tsconfig.json', cjs: 'tsconfig.cjs.json' }, // rxmode, rxmode/testing (lib/ except lib/node)
-  // { esm: 'tsconfig.node.json', cjs: 'tsconfig.node.cjs.json' }, // rxmode/node (lib/node)
+  { esm: 'tsconfig.node.json', cjs: 'tsconfig.node.cjs.json' }, // rxmode/node (lib/node)
 ];
 
 const DIST = join(root, 'dist');

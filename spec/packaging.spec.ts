@@ -29,6 +29,7 @@ const tscBin = createRequire(join(root, 'package.json')).resolve('typescript/bin
 const ENTRIES: readonly { id: string; dir: string; probe: string; browser: boolean }[] = [
   { id: 'rxmode', dir: '', probe: 'Service', browser: true },
   { id: 'rxmode/testing', dir: 'testing/', probe: 'createVirtualClock', browser: true },
+  { id: 'rxmode/node', dir: 'node/', probe: 'Worker', browser: false },
 ];
 
 /**

@@ -1,0 +1,56 @@
+/**
+ * The tree dump a Worker writes on SIGUSR1: one line per service with its path, state, time in that
+ * state and what it has under way (its diag flags), so an operator can see what a process is doing.
+ */
+import { humanizeDuration } from '../duration.js';
+import type { ServiceSnapshot } from '../snapshot.js';
+
+/**
+ * Renders a snapshot tree as lines of text, one per service, depth first.
+ *
+ * @remarks Each line holds the path (indented by depth), the state, how long the service has been
+ * in it (`now - since`), and, when present, its restart count, the flags set (Mode's diag: what it
+ * is doing, such as `@transitionsTo` flags) and the last crash reason.
+ * @param snapshot - `root.toJSON()`
+ * @param now - the current time on the tree's scheduler
+ * @example
+ * ```ts
+ * process.stderr.write(formatTree(worker.toJSON(), worker.scheduler.now()).join('\n') + '\n');
+ * // Worker              running   for 12.30 seconds
+ * //   Worker/Db         running   for 12.28 seconds  flags: vacuuming
+ * ```
+ */
+export function formatTree(snapshot: ServiceSnapshot, now: number): string[] {
+  const rows: { label: string; state: string; rest: string }[] = [];
+  const visit = (node: ServiceSnapshot, depth: number): void => {
+    const details = [`for ${humanizeDuration(Math.max(0, now - node.since))}`];
+    if (node.restartCount > 0) details.push(`restarts: ${node.restartCount}`);
+    details.push(node.flags.length > 0 ? `pending: ${node.flags.join(', ')}` : 'pending: none');
+    if (node.crashReason !== undefined) details.push(`crash: ${node.crashReason}`);
+    rows.push({ label: `${'  '.repeat(depth)}${node.path}`, state: node.state, rest: details.join('  ') });
+    for (const child of node.children) visit(child, depth + 1);
+  };
+  visit(snapshot, 0);
+  const width = Math.max(...rows.map((r) => r.label.length));
+  return rows.map((r) => `${r.label.padEnd(width)}  ${r.state.padEnd(8)}  ${r.rest}`);
+}
+
+/**
+ * Names what a tree has under way: every service starting or stopping (`path (stopping)`) and every
+ * diag flag set (`path:flag`). The `running` list of `blocked` events and forced exits.
+ *
+ * @example
+ * ```ts
+ * activityOf(worker.toJSON()); // ['Worker (stopping)', 'Worker/Db (stopping)', 'Worker/Db:vacuuming']
+ * ```
+ */
+export function activityOf(snapshot: ServiceSnapshot): string[] {
+  const out: string[] = [];
+  const visit = (node: ServiceSnapshot): void => {
+    if (node.state === 'starting' || node.state === 'stopping') out.push(`${node.path} (${node.state})`);
+    for (const flag of node.flags) out.push(`${node.path}:${flag}`);
+    for (const child of node.children) visit(child);
+  };
+  visit(snapshot);
+  return out;
+}

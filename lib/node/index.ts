@@ -1,0 +1,17 @@
+/** `rxmode/node`: the Worker, health probes, ThreadService, the BlockingDetector and the console logger, by name. */
+export { Worker } from './worker.js';
+export type { WorkerOptions, WorkerArguments } from './worker-options.js';
+export { BlockingDetector } from './blocking-detector.js';
+export type { BlockingDetectorOptions } from './blocking-detector.js';
+export { HealthServer, sendText, sendJSON } from './health-server.js';
+export type { HealthOptions, HealthAddress, RouteHandler, RouteOptions } from './health-server.js';
+export { createConsoleLogger } from './console-logger.js';
+export type { ConsoleLoggerOptions, LogLevel, LogFormat, LogStream } from './console-logger.js';
+export { logLifecycle } from './lifecycle-log.js';
+export { formatTree, activityOf } from './dump.js';
+export { EXIT_OK, EXIT_FAILURE, signalExitCode } from './exit-codes.js';
+export { listenProcess } from './signals.js';
+export { ThreadService, BackgroundThreadService } from './thread-service.js';
+export type { ThreadServiceOptions, ThreadMethod, ThreadArgs, ThreadResult } from './thread-options.js';
+export { ThreadServiceError } from '../errors.js';
+export { defaultThreadEntry } from './thread-boot.js';

@@ -1,0 +1,102 @@
+/**
+ * Finding the thread entry and booting a thread. No `import.meta` here, so the same source builds
+ * to ESM and CommonJS: the entry is located through `__dirname` in CommonJS and through the V8
+ * call site of this module in ESM; TypeScript entries and modules boot through tsx.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker as NodeWorker, type ResourceLimits } from 'node:worker_threads';
+import type { ThreadData } from './thread-protocol.js';
+
+const TS_FILE = /\.[mc]?ts$/;
+
+/** The file this module was loaded from (a path or a file URL), from a V8 call site. */
+function ownFile(): string | undefined {
+  const original = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  try {
+    Error.stackTraceLimit = 1;
+    Error.prepareStackTrace = (_error, frames) => frames;
+    const frames = new Error().stack as unknown as NodeJS.CallSite[] | undefined;
+    return frames?.[0]?.getFileName() ?? undefined;
+  } finally {
+    Error.prepareStackTrace = original;
+    Error.stackTraceLimit = limit;
+  }
+}
+
+let defaultEntry: URL | undefined;
+
+/**
+ * The thread entry shipped next to this module: `thread-entry.js` in a build (ESM or CommonJS),
+ * `thread-entry.ts` when running from source under tsx.
+ *
+ * @throws TypeError when the location cannot be found (a bundle that merged the modules): pass the
+ * `entry` option of ThreadService then.
+ */
+export function defaultThreadEntry(): URL {
+  if (defaultEntry) return defaultEntry;
+  // CommonJS: the module wrapper provides __filename. ESM: a call site names this file.
+  const own = typeof __filename === 'string' ? __filename : ownFile();
+  if (!own) {
+    throw new TypeError('cannot locate rxmode/node/thread-entry: pass the `entry` option of ThreadService');
+  }
+  const path = own.startsWith('file:') ? fileURLToPath(own) : own;
+  const ext = extname(path) || '.js';
+  defaultEntry = pathToFileURL(join(dirname(path), `thread-entry${ext}`));
+  return defaultEntry;
+}
+
+/** Resolves tsx's ESM API (`tsx/esm/api`) from `fromFile`, through tsx's own exports map. */
+function resolveTsxApi(fromFile: string): string | undefined {
+  try {
+    const packageJson = createRequire(fromFile).resolve('tsx/package.json');
+    const manifest = JSON.parse(readFileSync(packageJson, 'utf8')) as {
+      exports?: Record<string, { import?: string | { default?: string } } | undefined>;
+    };
+    const target = manifest.exports?.['./esm/api']?.import;
+    const file = typeof target === 'string' ? target : target?.default;
+    return file ? pathToFileURL(join(dirname(packageJson), file)).href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Options of {@link bootThread}. */
+export interface BootOptions {
+  readonly entry: URL;
+  readonly data: ThreadData;
+  readonly resourceLimits?: ResourceLimits;
+  readonly name?: string;
+}
+
+/**
+ * Starts a thread running `entry` with `data` as `workerData`.
+ *
+ * @remarks Compiled `.js` entries and modules start directly. When the entry or the module is
+ * TypeScript, the thread boots from a small inline script that registers tsx (resolved from the
+ * module, then from the entry, then from the working directory) and then imports the entry: Node 20
+ * cannot load a `.ts` thread otherwise, even when the parent runs under tsx.
+ */
+export function bootThread(options: BootOptions): NodeWorker {
+  const { entry, data } = options;
+  const extra = {
+    workerData: data,
+    ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+    ...(options.name ? { name: options.name } : {}),
+  };
+  const moduleUrl = new URL(data.module);
+  const typescript = TS_FILE.test(entry.pathname) || TS_FILE.test(moduleUrl.pathname);
+  if (!typescript) return new NodeWorker(entry, extra);
+  const candidates = [moduleUrl, entry]
+    .filter((url) => url.protocol === 'file:')
+    .map((url) => fileURLToPath(url));
+  let tsx: string | undefined;
+  for (const file of candidates) if (!tsx) tsx = resolveTsxApi(file);
+  const boot =
+    `import(${JSON.stringify(tsx ?? 'tsx/esm/api')})` +
+    `.then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new NodeWorker(boot, { ...extra, eval: true });
+}
