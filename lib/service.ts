@@ -1175,6 +1175,22 @@ export class Service<T = never> implements AsyncDisposable {
       startDurationMs: this.#startDurationMs,
       stopDurationMs: this.#stopDurationMs,
       flags: this.#diag ? [...this.#diag.flags] : [],
+      pending: this.#pendingWork(),
     });
+  }
+
+  /** Phase names of what is under way: the start step, awaited stop phases, running work. */
+  #pendingWork(): string[] {
+    const pending: string[] = [];
+    if (this.state === 'starting') pending.push(this.#startPhase);
+    if (this.#stopRun?.pending) for (const { phase } of this.#stopRun.pending) pending.push(phase);
+    if (
+      this.#runHandle?.pending() ||
+      (this.#runHandle?.subscription && !this.#runHandle.subscription.closed)
+    ) {
+      pending.push('run');
+    }
+    if (this.#work) pending.push(...this.#work.active());
+    return pending;
   }
 }

@@ -20,6 +20,12 @@ export interface ServiceSnapshot {
   /** From the start of the last stop or crash teardown to its end. */
   stopDurationMs?: number;
   flags: string[];
+  /**
+   * What is under way now, by phase name: the start step in flight (`onStart`, `children`, …), the
+   * stop phases being awaited, running tasks (`task:<name>`), timer and cron bodies (`timer:<name>`,
+   * `cron:<name>`) and `run`. Present only when something is.
+   */
+  pending?: string[];
   children: ServiceSnapshot[];
 }
 
@@ -29,6 +35,7 @@ export interface OwnSnapshotFields {
   startDurationMs: number | undefined;
   stopDurationMs: number | undefined;
   flags: string[];
+  pending: string[];
 }
 
 /** @internal Builds a snapshot from a service's public fields and its own private ones. */
@@ -46,6 +53,7 @@ export function snapshotOf(service: Service<any>, own: OwnSnapshotFields): Servi
   const reason: unknown = service.crashReason;
   if (reason !== undefined)
     snapshot.crashReason = reason instanceof Error ? reason.message : stringify(reason);
+  if (own.pending.length > 0) snapshot.pending = own.pending;
   if (own.startDurationMs !== undefined) snapshot.startDurationMs = own.startDurationMs;
   if (own.stopDurationMs !== undefined) snapshot.stopDurationMs = own.stopDurationMs;
   return snapshot;

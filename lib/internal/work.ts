@@ -29,7 +29,11 @@ interface Running {
   readonly subscription: Subscription | undefined;
   /** What stop must wait for (a drain task, an in-flight timer body), if anything. */
   pending(): PromiseLike<unknown> | undefined;
+  /** True while the work is under way (a task not finished, a timer body running). */
+  active(): boolean;
 }
+
+const idle = (): boolean => false;
 
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   value !== null &&
@@ -63,10 +67,11 @@ function startTask(def: Extract<WorkDef, { kind: 'task' }>, host: WorkHost): Run
     input = def.fn(host.signal);
   } catch (error) {
     host.fail(error);
-    return { phase, subscription: undefined, pending: () => undefined };
+    return { phase, subscription: undefined, pending: () => undefined, active: idle };
   }
-  if (input === undefined || input === null)
-    return { phase, subscription: undefined, pending: () => undefined };
+  if (input === undefined || input === null) {
+    return { phase, subscription: undefined, pending: () => undefined, active: idle };
+  }
   if (isThenable(input)) {
     let done = false;
     const settled = Promise.resolve(input).then(
@@ -76,7 +81,12 @@ function startTask(def: Extract<WorkDef, { kind: 'task' }>, host: WorkHost): Run
         host.fail(error);
       },
     );
-    return { phase, subscription: undefined, pending: () => (def.drain && !done ? settled : undefined) };
+    return {
+      phase,
+      subscription: undefined,
+      pending: () => (def.drain && !done ? settled : undefined),
+      active: () => !done,
+    };
   }
   let finish: (() => void) | undefined;
   let done = false;
@@ -96,6 +106,7 @@ function startTask(def: Extract<WorkDef, { kind: 'task' }>, host: WorkHost): Run
     // A draining Observable task keeps its subscription until it completes by itself.
     subscription: def.drain ? undefined : subscription,
     pending: () => (def.drain && !done ? new Promise<void>((resolve) => (finish = resolve)) : undefined),
+    active: () => !done,
   };
 }
 
@@ -111,7 +122,12 @@ function startTimer(def: Extract<WorkDef, { kind: 'timer' }>, host: WorkHost): R
       inFlight = runBody(() => def.fn(tick), host, settle);
     },
   });
-  return { phase: `timer:${def.name}`, subscription, pending: () => inFlight };
+  return {
+    phase: `timer:${def.name}`,
+    subscription,
+    pending: () => inFlight,
+    active: () => inFlight !== undefined,
+  };
 }
 
 function startCron(def: Extract<WorkDef, { kind: 'cron' }>, host: WorkHost): Running {
@@ -124,7 +140,12 @@ function startCron(def: Extract<WorkDef, { kind: 'cron' }>, host: WorkHost): Run
     }
     inFlight = runBody(() => def.fn(), host, settle);
   });
-  return { phase: `cron:${def.name}`, subscription, pending: () => inFlight };
+  return {
+    phase: `cron:${def.name}`,
+    subscription,
+    pending: () => inFlight,
+    active: () => inFlight !== undefined,
+  };
 }
 
 function startWork(def: WorkDef, host: WorkHost): Running {
@@ -164,6 +185,11 @@ export class WorkSet {
   startAll(host: WorkHost): void {
     for (const def of this.#definitions) this.#running.push(startWork(def, host));
     for (const def of this.#perRun) this.#running.push(startWork(def, host));
+  }
+
+  /** The phase names of the work under way right now. */
+  active(): string[] {
+    return this.#running.filter((work) => work.active()).map((work) => work.phase);
   }
 
   /**

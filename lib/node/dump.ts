@@ -25,7 +25,8 @@ export function formatTree(snapshot: ServiceSnapshot, now: number): string[] {
   const visit = (node: ServiceSnapshot, depth: number): void => {
     const details = [`for ${humanizeDuration(Math.max(0, now - node.since))}`];
     if (node.restartCount > 0) details.push(`restarts: ${node.restartCount}`);
-    details.push(node.flags.length > 0 ? `pending: ${node.flags.join(', ')}` : 'pending: none');
+    const under = [...(node.pending ?? []), ...node.flags];
+    details.push(under.length > 0 ? `pending: ${under.join(', ')}` : 'pending: none');
     if (node.crashReason !== undefined) details.push(`crash: ${node.crashReason}`);
     rows.push({ label: `${'  '.repeat(depth)}${node.path}`, state: node.state, rest: details.join('  ') });
     for (const child of node.children) visit(child, depth + 1);
@@ -48,6 +49,7 @@ export function activityOf(snapshot: ServiceSnapshot): string[] {
   const out: string[] = [];
   const visit = (node: ServiceSnapshot): void => {
     if (node.state === 'starting' || node.state === 'stopping') out.push(`${node.path} (${node.state})`);
+    for (const phase of node.pending ?? []) out.push(`${node.path}:${phase}`);
     for (const flag of node.flags) out.push(`${node.path}:${flag}`);
     for (const child of node.children) visit(child);
   };

@@ -196,7 +196,7 @@ describe('ThreadService', function () {
         await new Promise((resolve) => setTimeout(resolve, 10));
       expect(blocked).to.have.length(1); // from the heartbeat, while it runs
       expect(blocked[0]!.lagMs).to.be.at.least(100);
-      expect(blocked[0]!.running).to.deep.equal(['Hasher:call:spin']);
+      expect(blocked[0]!.running).to.include('Hasher:call:spin'); // with the thread's own run loop
       const begun = Date.now();
       const error = await failure(hasher.stop());
       expect(Date.now() - begun).to.be.below(3000); // the 400 ms budget, with room for a loaded machine
