@@ -58,3 +58,7 @@ export type {
   RestartType,
   ReplacementFactory,
 } from './supervisors/index.js';
+export { snapshot$, toDot, toMermaid, STATE_COLORS } from './inspect.js';
+export type { SnapshotOptions, GraphOptions } from './inspect.js';
+export { bindPageLifecycle } from './page-lifecycle.js';
+export type { PageLifecycleOptions } from './page-lifecycle.js';

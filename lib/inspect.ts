@@ -104,11 +104,13 @@ function walk(
   const lines = [`${snapshot.state} for ${humanizeDuration(Math.max(0, now - snapshot.since))}`];
   lines.push(`restarts: ${snapshot.restartCount}`);
   const timings: string[] = [];
-  if (snapshot.startDurationMs !== undefined) timings.push(`start ${humanizeDuration(snapshot.startDurationMs)}`);
-  if (snapshot.stopDurationMs !== undefined) timings.push(`stop ${humanizeDuration(snapshot.stopDurationMs)}`);
+  if (snapshot.startDurationMs !== undefined)
+    timings.push(`start ${humanizeDuration(snapshot.startDurationMs)}`);
+  if (snapshot.stopDurationMs !== undefined)
+    timings.push(`stop ${humanizeDuration(snapshot.stopDurationMs)}`);
   if (timings.length > 0) lines.push(timings.join(', '));
   if (snapshot.state === 'crashed' && snapshot.crashReason !== undefined) {
-    const reason = snapshot.crashReason;
+    const reason = snapshot.crashReason.replace(/\s+/g, ' ').trim();
     lines.push(`crash: ${reason.length > 60 ? `${reason.slice(0, 59)}…` : reason}`);
   }
   const key = snapshot.id;

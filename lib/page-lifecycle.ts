@@ -3,9 +3,9 @@
  * tree's timer and cron ticks are skipped while the page is hidden or frozen. Without a DOM (Node,
  * workers without `addEventListener`) binding is a no-op, so the core stays platform-free.
  */
-import { skip, type Subscription } from 'rxjs';
+import { Subscription, skip } from 'rxjs';
 import { show } from './duration.js';
-import { setWorkPaused } from './internal/pause.js';
+import { pauseWork } from './internal/pause.js';
 import { Service } from './service.js';
 import { isShouldStop } from './state.js';
 
@@ -77,13 +77,14 @@ export function bindPageLifecycle(root: Service<any>, options: PageLifecycleOpti
     bound.push({ target, type, listener });
   };
   let isBound = true;
-  let stateSubscription: Subscription | undefined;
+  let releasePause: (() => void) | undefined;
+  const stateSubscription = new Subscription();
   const unbind = (): void => {
     if (!isBound) return;
     isBound = false;
-    stateSubscription?.unsubscribe();
+    stateSubscription.unsubscribe();
     for (const { target, type, listener } of bound.splice(0)) target.removeEventListener(type, listener);
-    if (pauseWhenHidden) setWorkPaused(root, false);
+    releasePause?.();
   };
 
   listen(win as EventTarget, 'pagehide', () => {
@@ -96,7 +97,14 @@ export function bindPageLifecycle(root: Service<any>, options: PageLifecycleOpti
   const doc = (globalThis as { document?: Document }).document;
   if (pauseWhenHidden && doc && typeof doc.addEventListener === 'function') {
     let isFrozen = false;
-    const update = (): void => setWorkPaused(root, isFrozen || doc.visibilityState === 'hidden');
+    const update = (): void => {
+      const shouldPause = isFrozen || doc.visibilityState === 'hidden';
+      if (shouldPause && !releasePause) releasePause = pauseWork(root);
+      if (!shouldPause && releasePause) {
+        releasePause();
+        releasePause = undefined;
+      }
+    };
     listen(doc, 'visibilitychange', update);
     listen(doc, 'freeze', () => {
       isFrozen = true;
@@ -110,8 +118,10 @@ export function bindPageLifecycle(root: Service<any>, options: PageLifecycleOpti
   }
 
   // Only transitions after binding count: a tree bound while stopped stays bound until it stops again.
-  stateSubscription = root.state$.pipe(skip(1)).subscribe((state) => {
-    if (isShouldStop(state)) unbind();
-  });
+  stateSubscription.add(
+    root.state$.pipe(skip(1)).subscribe((state) => {
+      if (isShouldStop(state)) unbind();
+    }),
+  );
   return unbind;
 }

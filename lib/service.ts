@@ -32,6 +32,7 @@ import { parseCron } from './internal/cron.js';
 import { consumeRun, isObservableInput, type RunHandle } from './internal/run-result.js';
 import { StopRun } from './internal/stop-run.js';
 import { beforeChildrenStop, childCrashed, childStopped, insertChild } from './internal/symbols.js';
+import { isWorkPaused } from './internal/pause.js';
 import { WorkSet, type WorkHost } from './internal/work.js';
 import { silentLogger, type Logger } from './logger.js';
 import { canTransition, isShouldStop, type ServiceState } from './state.js';
@@ -570,6 +571,7 @@ export class Service<T = never> implements AsyncDisposable {
       fail: (error) => this.#workFailed(error),
       tickEvent: (type, timer, driftMs) =>
         this.emitEvent({ type, service: this.ref, at: this.scheduler.now(), timer, driftMs }),
+      isPaused: () => isWorkPaused(this),
     };
   }
 

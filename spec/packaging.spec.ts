@@ -30,6 +30,9 @@ const ENTRIES: readonly { id: string; dir: string; probe: string; browser: boole
   { id: 'rxmode', dir: '', probe: 'Service', browser: true },
   { id: 'rxmode/testing', dir: 'testing/', probe: 'createVirtualClock', browser: true },
   { id: 'rxmode/node', dir: 'node/', probe: 'Worker', browser: false },
+  { id: 'rxmode/otel', dir: 'otel/', probe: 'instrument', browser: true },
+  { id: 'rxmode/prometheus', dir: 'prometheus/', probe: 'collectMetrics', browser: false },
+  { id: 'rxmode/angular', dir: 'angular/', probe: 'provideServices', browser: true },
 ];
 
 /**
@@ -213,6 +216,9 @@ describe('package', function () {
         tarball,
         join(root, 'node_modules/rxjs'),
         join(root, 'node_modules/croner'),
+        join(root, 'node_modules/@opentelemetry/api'),
+        join(root, 'node_modules/prom-client'),
+        join(root, 'node_modules/@angular/core'),
       ],
       consumer,
     );

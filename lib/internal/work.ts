@@ -15,6 +15,8 @@ export interface WorkHost {
   fail(error: unknown): void;
   /** Reports a skipped (`timer-overlap`) or late (`timer-drift`) tick. */
   tickEvent(type: 'timer-drift' | 'timer-overlap', timer: string, driftMs: number): void;
+  /** True while the subtree is paused (`bindPageLifecycle`): due ticks are skipped as overlaps. */
+  isPaused(): boolean;
 }
 
 /** A registered piece of work. */
@@ -115,7 +117,7 @@ function startTimer(def: Extract<WorkDef, { kind: 'timer' }>, host: WorkHost): R
   const settle = (): void => void (inFlight = undefined);
   const quarter = def.intervalMs / 4;
   const subscription = scheduleTicks(def.intervalMs, host.scheduler, def.execFirst, {
-    isBusy: () => inFlight !== undefined,
+    isBusy: () => inFlight !== undefined || host.isPaused(),
     skipped: (scheduledAt, firedAt) => host.tickEvent('timer-overlap', def.name, firedAt - scheduledAt),
     fire: (tick) => {
       if (tick.driftMs > quarter) host.tickEvent('timer-drift', def.name, tick.driftMs);
@@ -134,7 +136,7 @@ function startCron(def: Extract<WorkDef, { kind: 'cron' }>, host: WorkHost): Run
   let inFlight: PromiseLike<unknown> | undefined;
   const settle = (): void => void (inFlight = undefined);
   const subscription = scheduleCron(def.schedule, host.scheduler, (scheduledAt, firedAt) => {
-    if (inFlight !== undefined) {
+    if (inFlight !== undefined || host.isPaused()) {
       host.tickEvent('timer-overlap', def.name, firedAt - scheduledAt);
       return;
     }

@@ -1,0 +1,6 @@
+// Boots the demo: zoneless Angular 21 with the app-wide services of rxmode (see app.config.ts).
+import { bootstrapApplication } from '@angular/platform-browser';
+import { AppComponent } from './app/app.component';
+import { appConfig } from './app/app.config';
+
+bootstrapApplication(AppComponent, appConfig).catch((error: unknown) => console.error(error));
