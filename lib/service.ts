@@ -699,6 +699,7 @@ export class Service<T = never> implements AsyncDisposable {
         else if (waits.length > 1) {
           await Promise.all(waits.map((work) => this.#awaitPhase(run, work.phase, work.pending)));
         }
+        this.#work?.releaseDrained();
       }
       this.#workStarted = false;
       if (this.#teardowns) await this.#runTeardowns(run);

@@ -97,8 +97,8 @@ export function scheduleTicks(
  * A cold Observable of fixed-rate {@link TimerTick}s: each subscriber gets its own schedule from the
  * moment it subscribes.
  *
- * @remarks A subscriber that blocks past one or more ticks sees them skipped (counted in `overlaps`),
- * never replayed. Every tick goes through the scheduler, so virtual time drives it.
+ * @remarks When a subscriber blocks past several ticks, the first tick due is delivered late (its
+ * `driftMs` says how late) and the others are skipped (counted in `overlaps`), never replayed. Every tick goes through the scheduler, so virtual time drives it.
  * @throws TypeError when `interval` is not a positive duration.
  * @example
  * ```ts

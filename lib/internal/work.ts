@@ -33,6 +33,8 @@ interface Running {
   pending(): PromiseLike<unknown> | undefined;
   /** True while the work is under way (a task not finished, a timer body running). */
   active(): boolean;
+  /** A draining Observable task's subscription, closed once the stop stops waiting for it. */
+  readonly draining?: Subscription;
 }
 
 const idle = (): boolean => false;
@@ -107,6 +109,7 @@ function startTask(def: Extract<WorkDef, { kind: 'task' }>, host: WorkHost): Run
     phase,
     // A draining Observable task keeps its subscription until it completes by itself.
     subscription: def.drain ? undefined : subscription,
+    ...(def.drain ? { draining: subscription } : {}),
     pending: () => (def.drain && !done ? new Promise<void>((resolve) => (finish = resolve)) : undefined),
     active: () => !done,
   };
@@ -166,6 +169,7 @@ export class WorkSet {
   #definitions: WorkDef[] = [];
   #perRun: WorkDef[] = [];
   #running: Running[] = [];
+  #draining: Subscription[] = [];
   #counters = { task: 0, timer: 0, cron: 0 };
 
   /** `task-1`, `timer-2`, … in registration order, per kind. */
@@ -205,9 +209,17 @@ export class WorkSet {
     const waits: { phase: string; pending: PromiseLike<unknown> }[] = [];
     for (const work of running) {
       work.subscription?.unsubscribe();
+      if (work.draining) this.#draining.push(work.draining);
       const pending = work.pending();
       if (pending) waits.push({ phase: work.phase, pending });
     }
     return waits;
+  }
+
+  /** Closes what draining tasks still hold once the stop waited for them (or gave up at the deadline). */
+  releaseDrained(): void {
+    const draining = this.#draining;
+    this.#draining = [];
+    for (const subscription of draining) subscription.unsubscribe();
   }
 }
