@@ -527,11 +527,18 @@ export class Service<T = never> implements AsyncDisposable {
     this.#startPhase = 'children';
     const children = this.#children;
     if (children.length > 0) {
+      // A child that started synchronously returns RESOLVED: no await, no microtask hop.
       if (this.#opts.parallelStart) {
-        await Promise.all(children.map((child) => child.start()));
+        let starts: Promise<void>[] | undefined;
+        for (const child of children.slice()) {
+          const started = child.start();
+          if (started !== RESOLVED) (starts ??= []).push(started);
+        }
+        if (starts) await Promise.all(starts);
       } else {
         for (const child of children.slice()) {
-          await child.start();
+          const started = child.start();
+          if (started !== RESOLVED) await started;
           if (this.state !== 'starting') return;
         }
       }
@@ -673,38 +680,60 @@ export class Service<T = never> implements AsyncDisposable {
     this.#tearingDown = true;
     const scheduler = this.scheduler;
     const t0 = this.#since;
-    const deadline = parentRun
-      ? undefined
-      : scheduler.schedule(() => this.#expire(run), this.#opts.stopTimeoutMs);
+    // The root of a stop arms its deadline before the first await (a synchronous stop needs none).
+    let deadline: Subscription | undefined;
+    const arm = (): void => {
+      if (!parentRun && !deadline)
+        deadline = scheduler.schedule(() => this.#expire(run), this.#opts.stopTimeoutMs);
+    };
     let pending: Promise<void> | undefined;
     try {
       if (crashing) {
         try {
           const crashHook = this.#callHook('onCrash', this.#crashReason);
-          if (crashHook) await run.await('onCrash', crashHook, scheduler).catch(noop);
+          if (crashHook) {
+            arm();
+            await run.await('onCrash', crashHook, scheduler).catch(noop);
+          }
         } catch {
           // reported as a `hook` event with `error`; changes nothing else
         }
       } else if (this.#startHook) {
         // a stop during start lets the start hook in flight finish first (within the budget)
+        arm();
         await this.#awaitPhase(run, this.#startPhase, this.#startHook);
       }
-      if ((pending = this.#hookPhase(run, 'onStop'))) await pending;
+      if ((pending = this.#hookPhase(run, 'onStop'))) {
+        arm();
+        await pending;
+      }
       const before = this[beforeChildrenStop]?.();
-      if (before) await this.#awaitPhase(run, 'onStop', before);
-      if (this.#children.length > 0) await this.#stopChildren(run);
+      if (before) {
+        arm();
+        await this.#awaitPhase(run, 'onStop', before);
+      }
+      if (this.#children.length > 0 && (pending = this.#stopChildren(run))) {
+        arm();
+        await pending;
+      }
       if (this.#runHandle || this.#work) {
         const waits = this.#stopWork();
-        if (waits.length === 1) await this.#awaitPhase(run, waits[0]!.phase, waits[0]!.pending);
-        else if (waits.length > 1) {
+        if (waits.length > 0) {
+          arm();
           await Promise.all(waits.map((work) => this.#awaitPhase(run, work.phase, work.pending)));
         }
         this.#work?.releaseDrained();
       }
       this.#workStarted = false;
-      if (this.#teardowns) await this.#runTeardowns(run);
+      if (this.#teardowns) {
+        arm();
+        await this.#runTeardowns(run);
+      }
       this.#teardownsTaken = true;
-      if ((pending = this.#hookPhase(run, 'onShutdown'))) await pending;
+      if ((pending = this.#hookPhase(run, 'onShutdown'))) {
+        arm();
+        await pending;
+      }
     } finally {
       deadline?.unsubscribe();
       this.#stopRun = undefined;
@@ -747,16 +776,39 @@ export class Service<T = never> implements AsyncDisposable {
     }
   }
 
-  async #stopChildren(run: StopRun): Promise<void> {
-    const children = this.#children;
+  /** Stops the children (reverse order, or all at once); a promise only when one of them is async. */
+  #stopChildren(run: StopRun): Promise<void> | undefined {
+    const children = this.#children.slice();
     const reason: StopReason = { type: 'parent', parent: this.path };
     if (this.#opts.parallelStop) {
-      await Promise.all(
-        children.map((child) => child.#stop(reason, run).catch((e: unknown) => run.failChild(e))),
-      );
-      return;
+      let stops: Promise<void>[] | undefined;
+      for (const child of children) {
+        const stopped = child.#stop(reason, run);
+        if (stopped !== RESOLVED) (stops ??= []).push(stopped.catch((e: unknown) => run.failChild(e)));
+      }
+      return stops ? Promise.all(stops).then(noop) : undefined;
     }
     for (let i = children.length - 1; i >= 0; i--) {
+      const stopped = children[i]!.#stop(reason, run);
+      if (stopped !== RESOLVED) return this.#stopChildrenAfter(run, reason, children, i, stopped);
+    }
+    return undefined;
+  }
+
+  /** The rest of a sequential stop of the children, once child `index` turned out to be async. */
+  async #stopChildrenAfter(
+    run: StopRun,
+    reason: StopReason,
+    children: readonly Service<any>[],
+    index: number,
+    stopping: Promise<void>,
+  ): Promise<void> {
+    try {
+      await stopping;
+    } catch (error) {
+      run.failChild(error);
+    }
+    for (let i = index - 1; i >= 0; i--) {
       try {
         await children[i]!.#stop(reason, run);
       } catch (error) {

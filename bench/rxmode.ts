@@ -1,0 +1,187 @@
+/**
+ * The workloads on rxmode itself, through its public API only: plain `Service` instances as tree
+ * nodes, `addTimer` for W6, `SyncSignal`/`Signal` for W5 and a root `events$` subscriber for W7.
+ */
+import {
+  Service,
+  Signal,
+  SyncSignal,
+  type LifecycleEvent,
+  type ServiceOptions,
+  type ServiceState,
+  type TimerTick,
+} from '../lib/index.js';
+import type { Subscription } from 'rxjs';
+import {
+  CHURN_CHILDREN,
+  FLAT_CHILDREN,
+  RECEIVERS,
+  TIMERS,
+  TIMER_PERIOD_MS,
+  TREE_NODES,
+  churn,
+  fanOut,
+  idle,
+  lifecycle,
+  main,
+  percentile,
+  round,
+  sends,
+  timers,
+  type LifecycleUnderTest,
+} from './harness.js';
+
+const PARALLEL: ServiceOptions = { startConcurrency: 'parallel', stopConcurrency: 'parallel' };
+/** `seq`: the defaults (children started in order, stopped in reverse); `par`: both parallel. */
+const optionsOf = (variant: string): ServiceOptions | undefined =>
+  variant.startsWith('par') ? PARALLEL : undefined;
+
+/** A service whose hooks are async no-ops, as a typical user service has (variant `*-hooks`). */
+class Hooked extends Service {
+  protected override async onStart(): Promise<void> {}
+  protected override async onStop(): Promise<void> {}
+}
+const makeNode = (variant: string): Service =>
+  variant.endsWith('-hooks') ? new Hooked(optionsOf(variant)) : new Service(optionsOf(variant));
+
+const flat = (variant: string, n: number): Service => {
+  const root = makeNode(variant);
+  for (let i = 0; i < n; i++) root.addDependency(makeNode(variant));
+  return root;
+};
+const tree = (variant: string, level = 0): Service => {
+  const node = makeNode(variant);
+  for (let i = fanOut(level); i > 0; i--) node.addDependency(tree(variant, level + 1));
+  return node;
+};
+const every = (root: Service, state: ServiceState): boolean => {
+  const stack: Service<any>[] = [root];
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    if (node.state !== state) return false;
+    for (const child of node.children) stack.push(child);
+  }
+  return true;
+};
+const underTest = (root: Service, extra?: () => Record<string, number>): LifecycleUnderTest => ({
+  start: () => root.start(),
+  stop: () => root.stop(),
+  allRunning: () => every(root, 'running'),
+  allStopped: () => every(root, 'stopped'),
+  extra,
+});
+
+const VARIANTS = {
+  w1: ['seq', 'par'],
+  w2: ['seq', 'par', 'seq-hooks'],
+  w3: ['seq', 'par'],
+  w4: ['service'],
+  w5: ['sync-signal', 'signal'],
+  w6: ['addTimer'],
+  w7: ['seq', 'par'],
+} as const;
+
+async function run(workload: string, variant: string): Promise<void> {
+  const subject = { impl: 'rxmode', variant };
+  switch (workload) {
+    case 'w1':
+      return lifecycle({ ...subject, workload, nodes: FLAT_CHILDREN + 1 }, () =>
+        underTest(flat(variant, FLAT_CHILDREN)),
+      );
+    case 'w2':
+      return lifecycle({ ...subject, workload, nodes: TREE_NODES }, () => underTest(tree(variant)));
+    case 'w7':
+      // the same tree with and without the monitor, round after round (vsBaseline = W7 / W2)
+      return lifecycle(
+        { ...subject, workload, nodes: TREE_NODES },
+        () => {
+          const root = tree(variant);
+          let seen = 0;
+          root.events$.subscribe((_event: LifecycleEvent) => void seen++);
+          return underTest(root, () => ({ eventsSeen: seen }));
+        },
+        () => underTest(tree(variant)),
+      );
+    case 'w3':
+      return churn(subject, async () => {
+        const root = flat(variant, CHURN_CHILDREN);
+        await root.start();
+        if (!every(root, 'running')) throw new Error('tree not running');
+        await root.stop();
+        if (!every(root, 'stopped')) throw new Error('tree not stopped');
+      });
+    case 'w4':
+      // each service and the handle to its subscription are kept, as an application would keep them
+      return idle(subject, async (n) => {
+        let delivered = 0;
+        const onState = (): void => void delivered++;
+        const fleet = new Array<Service>(n);
+        const handles = new Array<Subscription>(n);
+        for (let i = 0; i < n; i++) {
+          const service = new Service();
+          handles[i] = service.state$.subscribe(onState);
+          await service.start();
+          fleet[i] = service;
+        }
+        return {
+          delivered: () => delivered,
+          stop: async () => {
+            for (let i = 0; i < n; i++) {
+              await fleet[i]!.stop();
+              handles[i]!.unsubscribe();
+            }
+          },
+        };
+      });
+    case 'w5': {
+      let received = 0;
+      const receivers = Array.from({ length: RECEIVERS }, () => (_sender: unknown, _value: number): void => {
+        received++;
+      });
+      const sender = {};
+      if (variant === 'sync-signal') {
+        return sends(subject, (n) => {
+          received = 0;
+          const signal = new SyncSignal<[number]>();
+          const offs = receivers.map((fn) => signal.connect(fn));
+          for (let i = 0; i < n; i++) signal.send(sender, i);
+          for (const off of offs) off();
+          return received;
+        });
+      }
+      return sends(subject, async (n) => {
+        received = 0;
+        const signal = new Signal<[number]>();
+        const offs = receivers.map((fn) => signal.connect(fn));
+        for (let i = 0; i < n; i++) await signal.send(sender, i);
+        for (const off of offs) off();
+        return received;
+      });
+    }
+    case 'w6': {
+      // one service, 100 timers registered before start: they are armed inside start()
+      const drifts: number[] = [];
+      let overlaps = 0;
+      return timers(
+        subject,
+        async (probe) => {
+          const service = new Service({ name: 'timers' });
+          for (let i = 0; i < TIMERS; i++) {
+            service.addTimer(TIMER_PERIOD_MS, (tick: TimerTick) => {
+              probe.fired(i);
+              drifts.push(tick.driftMs);
+              overlaps = Math.max(overlaps, tick.overlaps);
+            });
+          }
+          for (let i = 0; i < TIMERS; i++) probe.armed(i);
+          await service.start();
+          return () => service.stop();
+        },
+        () => ({ tickDriftP99Ms: round(percentile(drifts, 99), 3), maxOverlaps: overlaps }),
+      );
+    }
+    default:
+      throw new Error(`unknown workload ${workload}`);
+  }
+}
+
+await main(VARIANTS, run);

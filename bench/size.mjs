@@ -1,0 +1,131 @@
+// What the `rxmode` entry point costs before any service runs: its size bundled and minified with
+// esbuild (rxjs external, gzipped), and the start-up time `import 'rxmode'` adds to a Node process that
+// already imports rxjs. Prints one JSON line per figure. usage: node bench/size.mjs [--imports 40]
+import { execFileSync } from 'node:child_process';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const entry = path.join(root, 'lib/index.ts');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const IMPORT_RUNS = Number(arg('--imports', 40));
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+const emit = (row) => process.stdout.write(`${JSON.stringify({ impl: 'rxmode', ...row })}\n`);
+
+// ─── bundle size ─────────────────────────────────────────────────────────────────────────────────
+
+async function bundle(external, only) {
+  // `only`: what an application importing just these names pays once its bundler drops the rest
+  const input = only
+    ? {
+        stdin: {
+          contents: `export { ${only} } from ${JSON.stringify(entry)};`,
+          resolveDir: root,
+          loader: 'ts',
+        },
+      }
+    : { entryPoints: [entry] };
+  const result = await build({
+    ...input,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    external,
+    write: false,
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0].contents;
+  return {
+    minifiedBytes: code.length,
+    gzipBytes: gzipSync(code, { level: 9 }).length,
+    brotliBytes: brotliCompressSync(code).length,
+  };
+}
+
+emit({ workload: 'bundle', variant: 'rxjs external', ...(await bundle(['rxjs', 'rxjs/*'])) });
+emit({
+  workload: 'bundle',
+  variant: 'rxjs+croner external',
+  ...(await bundle(['rxjs', 'rxjs/*', 'croner'])),
+});
+emit({
+  workload: 'bundle',
+  variant: 'Service only, rxjs external',
+  ...(await bundle(['rxjs', 'rxjs/*'], 'Service')),
+});
+
+// ─── import cost ─────────────────────────────────────────────────────────────────────────────────
+// The library as a consumer loads it: one ES module per source file (what `tsc` emits to dist/esm),
+// transpiled from the current sources so the figure never comes from a stale build.
+
+const out = path.join(root, 'bench/results/.import-cost');
+rmSync(out, { recursive: true, force: true });
+const sources = [];
+const walk = (dir) => {
+  for (const item of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, item.name);
+    if (item.isDirectory()) {
+      if (full !== path.join(root, 'lib/node')) walk(full);
+    } else if (item.name.endsWith('.ts') && !item.name.endsWith('.d.ts')) sources.push(full);
+  }
+};
+walk(path.join(root, 'lib'));
+await build({
+  entryPoints: sources,
+  outdir: path.join(out, 'lib'),
+  outbase: path.join(root, 'lib'),
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  logLevel: 'silent',
+});
+const libEntry = pathToFileURL(path.join(out, 'lib/index.js')).href;
+const probe = (withRxmode) => `import 'rxjs';
+import { performance } from 'node:perf_hooks';
+const t0 = performance.now();
+${withRxmode ? `await import(${JSON.stringify(libEntry)});` : ''}
+process.stdout.write(String(performance.now() - t0));
+`;
+writeFileSync(path.join(out, 'rxjs-only.mjs'), probe(false));
+writeFileSync(path.join(out, 'rxjs-and-rxmode.mjs'), probe(true));
+
+const wall = { base: [], with: [] };
+const inProcess = [];
+const once = (file) => {
+  const t0 = performance.now();
+  const printed = execFileSync(process.execPath, [path.join(out, file)], { cwd: root }).toString();
+  return { ms: performance.now() - t0, printed: Number(printed) };
+};
+once('rxjs-only.mjs'); // warm the file system cache
+once('rxjs-and-rxmode.mjs');
+for (let i = 0; i < IMPORT_RUNS; i++) {
+  // alternate, so that a change in machine load hits both sides alike
+  wall.base.push(once('rxjs-only.mjs').ms);
+  const run = once('rxjs-and-rxmode.mjs');
+  wall.with.push(run.ms);
+  inProcess.push(run.printed);
+}
+emit({
+  workload: 'import',
+  variant: 'after rxjs',
+  runs: IMPORT_RUNS,
+  importMs: round(median(inProcess)),
+  processRxjsOnlyMs: round(median(wall.base)),
+  processWithRxmodeMs: round(median(wall.with)),
+  addedStartupMs: round(median(wall.with) - median(wall.base)),
+});
+rmSync(out, { recursive: true, force: true });
