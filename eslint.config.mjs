@@ -4,7 +4,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', '.tmp/**', '**/dist/**', 'coverage/**', 'node_modules/**', '**/*.cjs', 'demos/angular/**', 'bench/peers/**'],
+    ignores: [
+      'dist/**',
+      '.tmp/**',
+      '**/dist/**',
+      'coverage/**',
+      'node_modules/**',
+      '**/*.cjs',
+      'demos/angular/**',
+      'bench/peers/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

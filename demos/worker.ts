@@ -2,8 +2,8 @@
  * The main demo: a small app run by a Worker. A producer ticks out jobs, a flaky consumer under a
  * OneForOneSupervisor handles them (every 7th job is poisoned: the consumer crashes and is
  * restarted with backoff), and a hasher ThreadService does the CPU work in a worker thread. Health
- * probes listen on a local port; Ctrl-C (or `kill -TERM`) shows the drain and the graceful stop,
- * `kill -USR1 <pid>` prints the tree.
+ * probes and the live dashboard (with its control buttons: loopback only) listen on a local port;
+ * Ctrl-C (or `kill -TERM`) shows the drain and the graceful stop, `kill -USR1 <pid>` prints the tree.
  *
  *   npm start                 (or: npx tsx demos/worker.ts)
  *   npx tsx demos/worker.ts 8 (stops itself after 8 seconds)
@@ -68,11 +68,13 @@ async function main(): Promise<void> {
     shutdownTimeout: '10s',
     drainDelay: '1s',
     health: { port: Number(process.env.PORT ?? 0), host: '127.0.0.1' },
+    dashboard: { control: true }, // bound to 127.0.0.1 above: never expose control publicly
   });
   worker.state$.subscribe((state) => {
     if (state !== 'running') return;
     const url = `http://127.0.0.1:${worker.healthAddress?.port}`;
-    console.log(`\n  probes: curl ${url}/readyz  ·  tree: curl ${url}/state  ·  kill -USR1 ${process.pid}`);
+    console.log(`\n  dashboard: ${url}/dashboard  ·  metrics: curl ${url}/metrics`);
+    console.log(`  probes: curl ${url}/readyz  ·  tree: curl ${url}/state  ·  kill -USR1 ${process.pid}`);
     console.log('  Ctrl-C: readiness turns 503, then the tree stops in reverse order\n');
   });
   const seconds = Number(process.argv[2]);

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { buildDashboard } from './build-dashboard.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -67,6 +68,7 @@ async function main() {
   // The package is `"type": "module"`: this marker makes Node read dist/cjs/**/*.js as CommonJS.
   await mkdir(CJS_DIR, { recursive: true });
   await writeFile(join(CJS_DIR, 'package.json'), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
+  await buildDashboard(root); // the dashboard's page script, beside rxmode/node
 
   const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
   const targets = [...exportTargets(pkg.exports), pkg.main, pkg.module, pkg.types].filter(

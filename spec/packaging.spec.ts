@@ -119,6 +119,18 @@ for (const id of ['rxmode/internal/work.js', 'rxmode/internal/work', 'rxmode/dis
   try { await load(id); report.blocked[id] = 'loaded'; } catch (error) { report.blocked[id] = error.code; }
 }
 report.packageJson = requireFromHere('rxmode/package.json').version;
+
+const nodeApi = await load('rxmode/node');
+const probe = new nodeApi.Worker(new core.Service({ name: 'App' }), {
+  health: { port: 0, host: '127.0.0.1' }, logger: core.silentLogger, blockingTimeout: 0, signals: [],
+});
+const probeExit = probe.runUntilExit();
+await probe.waitFor('running');
+const base = 'http://127.0.0.1:' + probe.healthAddress.port;
+const script = await fetch(base + '/dashboard/app.js');
+report.dashboard = { script: script.status, long: (await script.text()).length > 1000, metrics: (await fetch(base + '/metrics')).status };
+await probe.stop();
+await probeExit;
 process.stdout.write(JSON.stringify(report));
 `;
 
@@ -178,6 +190,7 @@ interface Report {
   tree: { state: string; ticks: number; now: number; app: string; db: string; hooks: string[] };
   blocked: Record<string, string>;
   packageJson: string;
+  dashboard: { script: number; long: boolean; metrics: number };
 }
 
 describe('package', function () {
@@ -340,6 +353,10 @@ describe('package', function () {
 
       it('exports rxmode/package.json', function () {
         expect(report().packageJson).to.equal(pkg.version);
+      });
+
+      it('ships the dashboard script built beside rxmode/node, and serves /metrics', function () {
+        expect(report().dashboard).to.deep.equal({ script: 200, long: true, metrics: 200 });
       });
     });
   }

@@ -1,6 +1,7 @@
-/** `rxmode/node`: the Worker, health probes, ThreadService, the BlockingDetector and the console logger, by name. */
+/** `rxmode/node`: the Worker (with its probes, metrics and dashboard), health probes, ThreadService, the BlockingDetector and the console logger, by name. */
 export { Worker } from './worker.js';
 export type { WorkerOptions, WorkerArguments } from './worker-options.js';
+export type { DashboardOptions } from './dashboard.js';
 export { BlockingDetector } from './blocking-detector.js';
 export type { BlockingDetectorOptions } from './blocking-detector.js';
 export { HealthServer, sendText, sendJSON } from './health-server.js';

@@ -5,27 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, extname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker as NodeWorker, type ResourceLimits } from 'node:worker_threads';
+import { moduleLocation } from './module-dir.js';
 import type { ThreadData } from './thread-protocol.js';
 
 const TS_FILE = /\.[mc]?ts$/;
-
-/** The file this module was loaded from (a path or a file URL), from a V8 call site. */
-function ownFile(): string | undefined {
-  const original = Error.prepareStackTrace;
-  const limit = Error.stackTraceLimit;
-  try {
-    Error.stackTraceLimit = 1;
-    Error.prepareStackTrace = (_error, frames) => frames;
-    const frames = new Error().stack as unknown as NodeJS.CallSite[] | undefined;
-    return frames?.[0]?.getFileName() ?? undefined;
-  } finally {
-    Error.prepareStackTrace = original;
-    Error.stackTraceLimit = limit;
-  }
-}
 
 let defaultEntry: URL | undefined;
 
@@ -38,14 +24,11 @@ let defaultEntry: URL | undefined;
  */
 export function defaultThreadEntry(): URL {
   if (defaultEntry) return defaultEntry;
-  // CommonJS: the module wrapper provides __filename. ESM: a call site names this file.
-  const own = typeof __filename === 'string' ? __filename : ownFile();
-  if (!own) {
+  const location = moduleLocation();
+  if (!location) {
     throw new TypeError('cannot locate rxmode/node/thread-entry: pass the `entry` option of ThreadService');
   }
-  const path = own.startsWith('file:') ? fileURLToPath(own) : own;
-  const ext = extname(path) || '.js';
-  defaultEntry = pathToFileURL(join(dirname(path), `thread-entry${ext}`));
+  defaultEntry = pathToFileURL(join(location.dir, `thread-entry${location.ext}`));
   return defaultEntry;
 }
 

@@ -13,6 +13,7 @@ import {
   type LogFormat,
   type LogLevel,
 } from './console-logger.js';
+import { checkDashboardOptions, type DashboardConfig, type DashboardOptions } from './dashboard.js';
 import { checkHealthOptions, type HealthOptions } from './health-server.js';
 import { checkSignals } from './signals.js';
 
@@ -33,10 +34,18 @@ export interface WorkerOptions extends Omit<ServiceOptions, 'stopTimeout' | 'log
   logger?: Logger;
   /** Adds a BlockingDetector reporting stalls longer than this; 0 disables it. @defaultValue 10s */
   blockingTimeout?: Duration;
-  /** Serves the probes (`/livez`, `/readyz`, `/startupz`, `/state`) on this port. @defaultValue no server */
+  /**
+   * Serves the probes (`/livez`, `/readyz`, `/startupz`, `/state`) and the monitoring paths
+   * (`/metrics`, `/events`, `/dashboard`) on this port. @defaultValue no server
+   */
   health?: HealthOptions;
   /** After a stop signal, readiness reports 503 this long before the stop begins. @defaultValue 0 */
   drainDelay?: Duration;
+  /**
+   * The live page on the probe server (`/dashboard`, needs `health`); `{ control: true }` adds the
+   * restart, stop and crash actions. @defaultValue `{ control: false }`
+   */
+  dashboard?: DashboardOptions;
 }
 
 /** The arguments of `new Worker(...)`: services, then optionally the options. */
@@ -50,6 +59,7 @@ export interface WorkerConfig {
   blockingTimeoutMs: number;
   drainDelayMs: number;
   health: HealthOptions | undefined;
+  dashboard: DashboardConfig;
 }
 
 const WORKER_KEYS = new Set([
@@ -61,6 +71,7 @@ const WORKER_KEYS = new Set([
   'blockingTimeout',
   'health',
   'drainDelay',
+  'dashboard',
   'name',
   'scheduler',
   'startTimeout',
@@ -96,6 +107,7 @@ export function resolveWorkerConfig(args: unknown[]): WorkerConfig {
     blockingTimeout,
     health,
     drainDelay,
+    dashboard,
     ...rest
   } = options;
   const serviceOptions: ServiceOptions = {
@@ -115,5 +127,6 @@ export function resolveWorkerConfig(args: unknown[]): WorkerConfig {
     blockingTimeoutMs: parseDuration(blockingTimeout ?? '10s', 'blockingTimeout'),
     drainDelayMs: parseDuration(drainDelay ?? 0, 'drainDelay'),
     health: health === undefined ? undefined : checkHealthOptions(health),
+    dashboard: checkDashboardOptions(dashboard, health !== undefined),
   };
 }

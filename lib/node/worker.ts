@@ -9,6 +9,7 @@ import { describe, InvalidStateError, isServiceError } from '../errors.js';
 import { Service } from '../service.js';
 import type { ServiceSnapshot } from '../snapshot.js';
 import { BlockingDetector } from './blocking-detector.js';
+import { addMonitoring, type Monitoring } from './dashboard.js';
 import { activityOf, formatTree } from './dump.js';
 import { EXIT_FAILURE, EXIT_OK, signalExitCode } from './exit-codes.js';
 import { HealthServer, sendJSON, sendText, type HealthAddress } from './health-server.js';
@@ -40,7 +41,10 @@ function allRunning(node: ServiceSnapshot): string | undefined {
  *
  * Probes (with `health`): `/livez` 200 unless the root crashed; `/readyz` 200 only while every
  * service runs and no stop has begun (503 from the first signal, through `drainDelay`); `/startupz`
- * 200 once the first start finished; `/state` the `toJSON()` tree. More paths can be added through
+ * 200 once the first start finished; `/state` the `toJSON()` tree; `/metrics` prom-client's default
+ * register with the tree collected into it (501 without the optional prom-client); `/events` the
+ * lifecycle as Server-Sent Events; `/dashboard` the live page; with `dashboard: { control: true }`,
+ * `POST /control/<id>/restart|stop|crash`. More paths can be added through
  * {@link Worker.healthServer}. The server listens before the tree starts and closes last.
  *
  * Every process listener it installs (signals, SIGUSR1, `uncaughtException`,
@@ -60,6 +64,7 @@ function allRunning(node: ServiceSnapshot): string | undefined {
 export class Worker extends Service {
   readonly #config: WorkerConfig;
   readonly #health: HealthServer | undefined;
+  readonly #monitoring: Monitoring | undefined;
   #startupDone = false;
   #session: Subscription | undefined;
   #stopSignal: NodeJS.Signals | undefined;
@@ -83,6 +88,7 @@ export class Worker extends Service {
     if (config.health) {
       this.#health = new HealthServer(config.health);
       this.#addProbes(this.#health);
+      this.#monitoring = addMonitoring(this.#health, this, config.dashboard);
     }
   }
 
@@ -165,6 +171,7 @@ export class Worker extends Service {
     );
     let code: number = EXIT_FAILURE;
     try {
+      if (this.#monitoring) session.add(await this.#monitoring.open(this.logger));
       code = await Promise.race([this.#lifecycle(), forced]);
     } finally {
       const level = code === EXIT_OK ? 'info' : 'error';

@@ -200,7 +200,7 @@ describe('Worker', () => {
       };
       expect(state.path).to.equal('Worker');
       expect(state.children.map((c) => [c.path, c.state])).to.deep.equal([['Worker/Slow', 'running']]);
-      expect((await httpGet(port, '/metrics')).status).to.equal(404);
+      expect((await httpGet(port, '/metrics')).status).to.equal(200);
       expect((await httpGet(port, '/livez', 'POST')).status).to.equal(405);
 
       await slow.stop(); // one service of the tree is down: not ready, still alive and started
