@@ -280,10 +280,10 @@ export class Service<T = never> implements AsyncDisposable {
     }
   }
 
-  #setState(to: ServiceState, reason?: StopReason): void {
+  /** Moves to `to`; `at` defaults to the scheduler's now (a synchronous burst may reuse one reading). */
+  #setState(to: ServiceState, reason?: StopReason, at: number = this.scheduler.now()): void {
     const from = this.#state$.value;
     if (!canTransition(from, to)) throw new InvalidStateError(this.ref, from, `move to ${to}`);
-    const at = this.scheduler.now();
     this.#since = at;
     if (this.#isObserved()) {
       const event: LifecycleEvent = { type: 'state', service: this.ref, at, from, to };
@@ -444,7 +444,8 @@ export class Service<T = never> implements AsyncDisposable {
       }
     }
     if (this.state === 'starting') {
-      this.#setState('running');
+      // no user code ran since `starting` unless there is work: the same clock reading will do
+      this.#setState('running', undefined, this.#work || this.#runHandle ? undefined : this.#since);
       this.#startDurationMs = this.#since - this.#startedAt;
       return RESOLVED;
     }
@@ -655,8 +656,8 @@ export class Service<T = never> implements AsyncDisposable {
   #stopLeaf(reason: StopReason): Promise<void> {
     const t0 = this.#since;
     this.#teardownsTaken = true;
-    this.#setState('stopped', reason);
-    this.#stopDurationMs = this.#since - t0;
+    this.#setState('stopped', reason, t0); // nothing to wait for: stopped as it began
+    this.#stopDurationMs = 0;
     const byParent = this.#stopByParent;
     this.#stopByParent = false;
     if (!byParent && reason.type !== 'parent') this.#parent?.[childStopped](this, reason);
