@@ -62,7 +62,8 @@ import { snapshotOf, type ServiceSnapshot } from './snapshot.js';
 /** A BehaviorSubject seen read-only: subscribe, `value`, `getValue()`. */
 export type ReadonlyBehaviorSubject<V> = Observable<V> & { readonly value: V; getValue(): V };
 
-const NO_CHILDREN: Service<any>[] = [];
+/** The children of a childless service: shared, so frozen (it is replaced on the first add). */
+const NO_CHILDREN = Object.freeze([]) as unknown as Service<any>[];
 
 const noop = (): void => {};
 const RESOLVED: Promise<void> = Promise.resolve();
