@@ -6,6 +6,7 @@
 import { parseDuration, show, type Duration } from './duration.js';
 import type { Diag } from './diag.js';
 import { parseCron } from './internal/cron.js';
+import { isThenable } from './internal/is-thenable.js';
 import { addInstanceSpec, addPrototypeSpec, type DecoratedSpec } from './internal/decorated.js';
 import type { TimerOptions } from './timer.js';
 
@@ -97,11 +98,7 @@ function withFlag(self: { diag: Diag }, flag: string, call: () => unknown): unkn
     self.diag.unsetFlag(flag);
     throw error;
   }
-  if (
-    result !== null &&
-    typeof result === 'object' &&
-    typeof (result as PromiseLike<unknown>).then === 'function'
-  ) {
+  if (isThenable(result)) {
     return Promise.resolve(result).finally(() => self.diag.unsetFlag(flag));
   }
   self.diag.unsetFlag(flag);

@@ -30,6 +30,7 @@ import {
 import type { LifecycleEvent, ServiceRef, StopReason } from './events.js';
 import { parseCron } from './internal/cron.js';
 import { consumeRun, isObservableInput, type RunHandle } from './internal/run-result.js';
+import { isThenable } from './internal/is-thenable.js';
 import { StopRun } from './internal/stop-run.js';
 import { beforeChildrenStop, childCrashed, childStopped, insertChild } from './internal/symbols.js';
 import { isWorkPaused } from './internal/pause.js';
@@ -67,8 +68,6 @@ const NO_CHILDREN = Object.freeze([]) as unknown as Service<any>[];
 
 const noop = (): void => {};
 const RESOLVED: Promise<void> = Promise.resolve();
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
 /** Errors already logged, so an escalated crash is reported once. */
 const reported = new WeakSet<object>();
 let nextId = 0;

@@ -2,6 +2,7 @@
  * Signals: Mode's observer pattern. `Signal` awaits each receiver in turn, `SyncSignal` calls them
  * synchronously; both filter by sender, hold receivers weakly on request, and are Observable sources.
  */
+import { isThenable } from './internal/is-thenable.js';
 import { SignalBase, type ReceiverRecord } from './internal/receivers.js';
 
 /** A function connected to a signal: it gets the sender, then the arguments of the send. */
@@ -95,7 +96,7 @@ export class Signal<A extends unknown[] = []> extends SignalBase<A, Promise<void
       if (fn === undefined) continue;
       try {
         const result = fn(sender, ...args);
-        if (isPromiseLike(result)) await result;
+        if (isThenable(result)) await result;
       } catch (error) {
         (errors ??= []).push(error);
       }
@@ -164,12 +165,4 @@ export class SyncSignal<A extends unknown[] = []> extends SignalBase<A, void> {
     this.copyReceiversTo(copy);
     return copy;
   }
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

@@ -5,6 +5,7 @@
 import { from, type ObservableInput, type SchedulerLike, type Subscription } from 'rxjs';
 import type { TimerTick } from '../timer.js';
 import { scheduleTicks } from '../timer.js';
+import { isThenable } from './is-thenable.js';
 import { scheduleCron, type CronSchedule } from './cron.js';
 
 /** What a piece of work needs from its service while it runs. */
@@ -38,11 +39,6 @@ interface Running {
 }
 
 const idle = (): boolean => false;
-
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  value !== null &&
-  (typeof value === 'object' || typeof value === 'function') &&
-  typeof (value as PromiseLike<unknown>).then === 'function';
 
 /** Runs a body that may return a promise; reports a failure once; tracks the promise while in flight. */
 function runBody(

@@ -2,6 +2,7 @@
  * The probe server of a Worker: a small `node:http` server with a route table. The Worker adds the
  * probes (`/livez`, `/readyz`, `/startupz`, `/state`); monitoring code adds its own paths the same way.
  */
+import { isThenable } from '../internal/is-thenable.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { show } from '../duration.js';
@@ -179,8 +180,8 @@ export class HealthServer {
     };
     try {
       const result = route.handler(request, response, url);
-      if (result && typeof (result as PromiseLike<unknown>).then === 'function') {
-        (result as PromiseLike<unknown>).then(undefined, fail);
+      if (isThenable(result)) {
+        result.then(undefined, fail);
       }
     } catch (error) {
       fail(error);
