@@ -71,22 +71,36 @@ export class ServiceStopError extends ServiceError {
   }
 }
 
-/** The start did not finish within its timeout; `phase` is the step it was in. */
+/**
+ * The start did not finish within its timeout. `phase` is the step it was in; `stuck` names the
+ * service whose step was still pending (itself, or the descendant its `children` step waited on).
+ */
 export class StartTimeoutError extends ServiceError {
   phase: string;
   readonly timeoutMs: number;
+  /** The service that was stuck and its step: `{ path, phase }` (the same as `service` and `phase` when it was its own step). */
+  stuck: { readonly path: string; readonly phase: string };
   constructor(service: ServiceRef, phase: string, timeoutMs: number) {
     super('ERR_START_TIMEOUT', `${service.path}: start timed out after ${timeoutMs} ms in ${phase}`, service);
     this.phase = phase;
     this.timeoutMs = timeoutMs;
+    this.stuck = { path: service.path, phase };
   }
   override get name(): string {
     return 'StartTimeoutError';
   }
-  /** @internal Names the phase once the timeout fires (the error is created when the wait starts). */
-  setPhase(phase: string): void {
+  /** @internal Names the phase and the stuck service once the timeout fires (the error is created when the wait starts). */
+  setPhase(
+    phase: string,
+    stuck: { readonly path: string; readonly phase: string } = { path: this.service?.path ?? '?', phase },
+  ): void {
     this.phase = phase;
-    this.message = `${this.service?.path ?? '?'}: start timed out after ${this.timeoutMs} ms in ${phase}`;
+    this.stuck = stuck;
+    const where =
+      stuck.phase === phase && stuck.path === this.service?.path
+        ? ''
+        : ` (stuck: ${stuck.path} in ${stuck.phase})`;
+    this.message = `${this.service?.path ?? '?'}: start timed out after ${this.timeoutMs} ms in ${phase}${where}`;
   }
 }
 

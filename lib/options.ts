@@ -24,6 +24,17 @@ export interface ServiceOptions {
   logger?: Logger;
 }
 
+/** @internal The keys of {@link ServiceOptions} (a misspelled option would otherwise be lost). */
+export const OPTION_KEYS: ReadonlySet<string> = new Set([
+  'name',
+  'scheduler',
+  'startTimeout',
+  'stopTimeout',
+  'startConcurrency',
+  'stopConcurrency',
+  'logger',
+]);
+
 /** Options of `addTask`. */
 export interface TaskOptions {
   /** Name in events and stuck reports. @defaultValue `task-N` */
@@ -62,8 +73,15 @@ const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   parallelStop: false,
 });
 
-/** @internal Validates the options of a Service; returns them resolved. */
-export function resolveServiceOptions(options: unknown): {
+/**
+ * @internal Validates the options of a Service; returns them resolved. `strict`: every unknown key is
+ * refused (a plain `Service`); otherwise only keys that look like a misspelled option are (a subclass
+ * may take options of its own through the same object).
+ */
+export function resolveServiceOptions(
+  options: unknown,
+  strict = true,
+): {
   name: string | undefined;
   resolved: ResolvedOptions;
 } {
@@ -72,6 +90,7 @@ export function resolveServiceOptions(options: unknown): {
     throw new TypeError(`options must be an object; received ${show(options)}`);
   }
   const o = options as ServiceOptions;
+  checkOptionKeys(o, OPTION_KEYS, strict);
   if (o.name !== undefined && (typeof o.name !== 'string' || o.name === '' || o.name.includes('/'))) {
     throw new TypeError(`name must be a non-empty string without '/'; received ${show(o.name)}`);
   }
@@ -117,6 +136,54 @@ export function resolveServiceOptions(options: unknown): {
       parallelStop,
     },
   };
+}
+
+/**
+ * @internal The {@link ServiceOptions} part of a subclass's options (a subclass with options of its
+ * own passes only these to `super()`).
+ */
+export function pickServiceOptions(options: object | undefined): ServiceOptions | undefined {
+  if (typeof options !== 'object' || options === null) return options;
+  const picked: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) if (OPTION_KEYS.has(key)) picked[key] = value;
+  return picked;
+}
+
+/**
+ * @internal Refuses option keys that are not in `known`: every one when `strict`, else those that look
+ * like a misspelling of a known key (a subclass may take keys of its own). The TypeError names the key,
+ * its value and the likely intended option.
+ */
+export function checkOptionKeys(options: object, known: ReadonlySet<string>, strict: boolean): void {
+  for (const [key, value] of Object.entries(options)) {
+    if (known.has(key)) continue;
+    const intended = [...known].find((k) => isMisspelling(key, k));
+    if (!strict && intended === undefined) continue;
+    const hint =
+      intended === undefined ? `known options: ${[...known].join(', ')}` : `did you mean ${intended}?`;
+    throw new TypeError(`unknown option ${key} (received ${show(value)}); ${hint}`);
+  }
+}
+
+/** True when `key` is within two edits of `known` (or differs only in case): a likely typo. */
+function isMisspelling(key: string, known: string): boolean {
+  const a = key.toLowerCase();
+  const b = known.toLowerCase();
+  if (a === b) return true;
+  if (Math.abs(a.length - b.length) > 2 || Math.min(a.length, b.length) < 4) return false;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(
+        previous[j]! + 1,
+        row[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = row;
+  }
+  return previous[b.length]! <= 2;
 }
 
 /** @internal Validates an optional work name. */

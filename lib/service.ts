@@ -1,80 +1,60 @@
 /**
- * The Service: one state in one BehaviorSubject, children started in order and stopped in reverse
- * within one budget, ongoing work bound to the run, crashes escalated to the parent or supervisor.
+ * The Service façade: identity, the one state in one BehaviorSubject, the public methods and the
+ * state transitions. The start and stop sequences (`internal/start-run.ts`, `internal/stop-sequence.ts`),
+ * the children (`children.ts`), the work (`internal/work.ts`) and the waits live beside it.
  */
 import {
   BehaviorSubject,
   Observable,
   Subject,
-  Subscription,
   asyncScheduler,
   filter,
   firstValueFrom,
   takeUntil,
-  type MonoTypeOperatorFunction,
-  type ObservableInput,
-  type SchedulerLike,
 } from 'rxjs';
+import type { MonoTypeOperatorFunction, ObservableInput, SchedulerLike } from 'rxjs';
+import { RESOLVED, stopChildren } from './children.js';
 import { DiagFlags, type Diag } from './diag.js';
 import { parseDuration, show, type Duration } from './duration.js';
 import {
   InvalidRunError,
   InvalidStateError,
-  ServiceCrashedError,
   ServiceStopError,
   StartTimeoutError,
   StopTimeoutError,
-  WaitTimeoutError,
-  type StuckPhase,
 } from './errors.js';
 import type { LifecycleEvent, ServiceRef, StopReason } from './events.js';
-import { parseCron } from './internal/cron.js';
-import { consumeRun, isObservableInput, type RunHandle } from './internal/run-result.js';
+import { flushDecorated, registerDecorated } from './internal/decorated.js';
+import { publishEvent } from './internal/event-queue.js';
+import { hasStartHooks, hasStopHooks, type HookName } from './internal/hooks.js';
+import type { WorkStop } from './internal/host.js';
 import { isThenable } from './internal/is-thenable.js';
-import { StopRun } from './internal/stop-run.js';
-import { beforeChildrenStop, childCrashed, childStopped, insertChild } from './internal/symbols.js';
 import { isWorkPaused } from './internal/pause.js';
-import { WorkSet, type WorkHost } from './internal/work.js';
+import { StartRun, stuckStart } from './internal/start-run.js';
+import { StopDeadline, StopRun } from './internal/stop-run.js';
+import { runStopSteps } from './internal/stop-sequence.js';
+import * as $ from './internal/symbols.js';
+import { sleep, ticks, waitFirst, waitFor, waitMany, type WaitHost } from './internal/waits.js';
+import type { WaitFirstResult, WaitResult } from './internal/waits.js';
+import { cronDef, taskDef, timerDef } from './internal/work-defs.js';
+import { isObservableInput, WorkSet, type WorkDef, type WorkHost } from './internal/work.js';
 import { silentLogger, type Logger } from './logger.js';
+import { resolveServiceOptions, type CronOptions, type ResolvedOptions } from './options.js';
+import type { ServiceOptions, TaskOptions } from './options.js';
+import { snapshotOf, type ServiceSnapshot } from './snapshot.js';
 import { canTransition, isShouldStop, type ServiceState } from './state.js';
 import { assertTeardown, runTeardown, TeardownStack, type Teardown } from './teardown.js';
 import { parseInterval, type TimerOptions, type TimerTick } from './timer.js';
-import { hasStartHooks, hasStopHooks, type HookName } from './internal/hooks.js';
-import {
-  sleep,
-  ticks,
-  waitFirst,
-  waitMany,
-  type WaitFirstResult,
-  type WaitHost,
-  type WaitResult,
-} from './internal/waits.js';
-import {
-  checkName,
-  resolveServiceOptions,
-  type CronOptions,
-  type ResolvedOptions,
-  type ServiceOptions,
-  type TaskOptions,
-} from './options.js';
-import { flushDecorated, registerDecorated } from './internal/decorated.js';
-import { snapshotOf, type ServiceSnapshot } from './snapshot.js';
 
 /** A BehaviorSubject seen read-only: subscribe, `value`, `getValue()`. */
 export type ReadonlyBehaviorSubject<V> = Observable<V> & { readonly value: V; getValue(): V };
 
 /** The children of a childless service: shared, so frozen (it is replaced on the first add). */
 const NO_CHILDREN = Object.freeze([]) as unknown as Service<any>[];
-
 const noop = (): void => {};
-const RESOLVED: Promise<void> = Promise.resolve();
 /** Errors already logged, so an escalated crash is reported once. */
 const reported = new WeakSet<object>();
 let nextId = 0;
-
-/** Events waiting to be delivered: kept in order even when a transition happens inside a subscriber. */
-const queue: { source: Service<any>; event: LifecycleEvent }[] = [];
-let draining = false;
 
 /**
  * A long-running service with an observable lifecycle.
@@ -117,38 +97,34 @@ export class Service<T = never> implements AsyncDisposable {
   #parent: Service<any> | undefined;
   #children: Service<any>[] = NO_CHILDREN;
   #opts: ResolvedOptions;
+  /** Scheduler time the current state was entered. */
   #since: number;
-
+  #firstStartBegun = false;
+  #restartCount = 0;
+  #crashReason: unknown;
+  #stopReason: StopReason | undefined;
+  #startDurationMs: number | undefined;
+  #stopDurationMs: number | undefined;
   #events: Subject<LifecycleEvent> | undefined;
-  #run$: Subject<any> | undefined;
+  #run$: Subject<any> | undefined; // `any`: a Service<never> must stay assignable to Service<any>
   #stop$: Observable<StopReason> | undefined;
   #stopWaiters: Set<(reason: StopReason) => void> | undefined;
   #abort: AbortController | undefined;
-  #stopReason: StopReason | undefined;
-  #crashReason: unknown;
-  #restartCount = 0;
-  #firstStartBegun = false;
   #diag: DiagFlags | undefined;
-
   #work: WorkSet | undefined;
   #teardowns: TeardownStack | undefined;
-  #runHandle: RunHandle | undefined;
-  #workStarted = false;
-  #teardownsTaken = false;
-
-  #startPromise: Promise<void> | undefined;
-  #startHook: PromiseLike<unknown> | undefined;
-  #startPhase = '';
-  #stopPromise: Promise<void> | undefined;
-  #tearingDown = false;
+  /** The start under way (not a leaf's synchronous one). */
+  #startRun: StartRun | undefined;
+  /** The stop or crash teardown under way (not a leaf's synchronous one). */
   #stopRun: StopRun | undefined;
-  #stopByParent = false;
-  #startedAt = 0;
-  #startDurationMs: number | undefined;
-  #stopDurationMs: number | undefined;
 
+  /**
+   * @throws TypeError naming the first invalid option and the value received, or an unknown one: on
+   * a plain `Service` every unknown key; on a subclass (which may take options of its own) a key that
+   * looks like a misspelled option, such as `startConcurency`.
+   */
   constructor(options?: ServiceOptions) {
-    const { name, resolved } = resolveServiceOptions(options);
+    const { name, resolved } = resolveServiceOptions(options, new.target === Service);
     this.id = `${++nextId}`;
     this.name = name ?? (new.target.name || 'Service');
     this.#opts = resolved;
@@ -208,17 +184,6 @@ export class Service<T = never> implements AsyncDisposable {
     }
     return this.#abort.signal;
   }
-  /** The `signal.reason` of a stop: an `AbortError` whose `cause` is the StopReason. */
-  #abortReason(reason: StopReason): Error {
-    const error = new Error(
-      `${this.path} is ${reason.type === 'crash' ? 'crashing' : 'stopping'} (${reason.type})`,
-      {
-        cause: reason,
-      },
-    );
-    error.name = 'AbortError';
-    return error;
-  }
   /** Values produced by `run()`; the same Observable across restarts; never errors. */
   get run$(): Observable<T> {
     return (this.#run$ ??= new Subject<T>());
@@ -244,70 +209,9 @@ export class Service<T = never> implements AsyncDisposable {
       });
     }));
   }
-
   /** The service as it appears in events and errors. */
   get ref(): ServiceRef {
     return { id: this.id, name: this.name, path: this.path };
-  }
-
-  // ─── events ─────────────────────────────────────────────────────────────────────────────────
-
-  /** True when this service or an ancestor has an `events$` subscriber. */
-  #isObserved(): boolean {
-    if (this.#events?.observed) return true;
-    for (let s = this.#parent; s; s = s.#parent) if (s.#events?.observed) return true;
-    return false;
-  }
-
-  /** @internal Emits an event on this service's and every ancestor's `events$`. */
-  protected emitEvent(event: LifecycleEvent): void {
-    if (!this.#isObserved()) return;
-    queue.push({ source: this, event });
-    Service.#drain();
-  }
-
-  static #drain(): void {
-    if (draining) return;
-    draining = true;
-    try {
-      for (let item = queue.shift(); item; item = queue.shift()) {
-        for (let s: Service<any> | undefined = item.source; s; s = s.#parent) {
-          if (s.#events?.observed) s.#events.next(item.event);
-        }
-      }
-    } finally {
-      draining = false;
-    }
-  }
-
-  /** Moves to `to`; `at` defaults to the scheduler's now (a synchronous burst may reuse one reading). */
-  #setState(to: ServiceState, reason?: StopReason, at: number = this.scheduler.now()): void {
-    const from = this.#state$.value;
-    if (!canTransition(from, to)) throw new InvalidStateError(this.ref, from, `move to ${to}`);
-    this.#since = at;
-    if (this.#isObserved()) {
-      const event: LifecycleEvent = { type: 'state', service: this.ref, at, from, to };
-      if (reason) event.reason = reason;
-      queue.push({ source: this, event });
-      this.#state$.next(to);
-      Service.#drain();
-    } else {
-      this.#state$.next(to);
-    }
-  }
-
-  #onStopBegin(waiter: (reason: StopReason) => void): () => void {
-    (this.#stopWaiters ??= new Set()).add(waiter);
-    return () => this.#stopWaiters?.delete(waiter);
-  }
-
-  /** stop$ emits, `signal` aborts: the first thing every stop and crash does. */
-  #announceStop(reason: StopReason): void {
-    this.#stopReason = reason;
-    if (this.#abort) this.#abort.abort(this.#abortReason(reason));
-    const waiters = this.#stopWaiters;
-    this.#stopWaiters = undefined;
-    if (waiters) for (const waiter of waiters) waiter(reason);
   }
 
   // ─── hooks (override in subclasses) ─────────────────────────────────────────────────────────
@@ -333,8 +237,71 @@ export class Service<T = never> implements AsyncDisposable {
   /** The ongoing work: an async function, an Observable, or an async generator; values go to `run$`. */
   protected run?(signal: AbortSignal): ObservableInput<T> | PromiseLike<void> | void;
 
-  /** Calls a hook, emitting a `hook` event when it is overridden; returns its promise if it has one. */
-  #callHook(hook: HookName, arg?: unknown): PromiseLike<unknown> | undefined {
+  // ─── events and state ───────────────────────────────────────────────────────────────────────
+
+  /** True when this service or an ancestor has an `events$` subscriber. */
+  #isObserved(): boolean {
+    if (this.#events?.observed) return true;
+    for (let s = this.#parent; s; s = s.#parent) if (s.#events?.observed) return true;
+    return false;
+  }
+
+  /** @internal Emits an event on this service's and every ancestor's `events$`. */
+  protected emitEvent(event: LifecycleEvent): void {
+    if (this.#isObserved()) publishEvent(this, event);
+  }
+
+  /** @internal */
+  [$.deliverEvent](event: LifecycleEvent): void {
+    if (this.#events?.observed) this.#events.next(event);
+  }
+
+  /** Moves to `to`; `at` defaults to the scheduler's now (a synchronous burst may reuse one reading). */
+  #setState(to: ServiceState, reason?: StopReason, at: number = this.scheduler.now()): void {
+    const from = this.#state$.value;
+    if (!canTransition(from, to)) throw new InvalidStateError(this.ref, from, `move to ${to}`);
+    if (to === 'running') this.#startDurationMs = at - this.#since;
+    if (to === 'stopped' && from === 'stopping') this.#stopDurationMs = at - this.#since;
+    this.#since = at;
+    if (!this.#isObserved()) {
+      this.#state$.next(to);
+      return;
+    }
+    const event: LifecycleEvent = { type: 'state', service: this.ref, at, from, to };
+    if (reason) event.reason = reason;
+    publishEvent(this, event, () => this.#state$.next(to));
+  }
+
+  #onStopBegin(waiter: (reason: StopReason) => void): () => void {
+    (this.#stopWaiters ??= new Set()).add(waiter);
+    return () => this.#stopWaiters?.delete(waiter);
+  }
+
+  /** stop$ emits, `signal` aborts, the start in flight ends: the first thing every stop and crash does. */
+  #announceStop(reason: StopReason): void {
+    this.#stopReason = reason;
+    if (this.#startRun) this.#startRun.isOver = true;
+    if (this.#abort) this.#abort.abort(this.#abortReason(reason));
+    const waiters = this.#stopWaiters;
+    this.#stopWaiters = undefined;
+    if (waiters) for (const waiter of waiters) waiter(reason);
+  }
+
+  /** The `signal.reason` of a stop: an `AbortError` whose `cause` is the StopReason. */
+  #abortReason(reason: StopReason): Error {
+    const verb = reason.type === 'crash' ? 'crashing' : 'stopping';
+    const error = new Error(`${this.path} is ${verb} (${reason.type})`, { cause: reason });
+    error.name = 'AbortError';
+    return error;
+  }
+
+  /** True while a crash teardown is still under way (the state already says `crashed`). */
+  #isCrashTearingDown(): boolean {
+    return this.#stopRun !== undefined && this.#state$.value === 'crashed';
+  }
+
+  /** @internal Calls a hook, emitting a `hook` event when it is overridden; its promise, if any. */
+  [$.callHook](hook: HookName, arg?: unknown): PromiseLike<unknown> | undefined {
     const fn = (this as any)[hook] as (arg?: unknown) => unknown;
     if (fn === (Service.prototype as any)[hook]) return undefined;
     const t0 = this.scheduler.now();
@@ -343,7 +310,7 @@ export class Service<T = never> implements AsyncDisposable {
       const at = this.scheduler.now();
       const event: LifecycleEvent = { type: 'hook', service: this.ref, at, hook, durationMs: at - t0 };
       if (failed) event.error = error;
-      this.emitEvent(event);
+      publishEvent(this, event);
     };
     let result: unknown;
     try {
@@ -352,10 +319,7 @@ export class Service<T = never> implements AsyncDisposable {
       done(error, true);
       throw error;
     }
-    if (!isThenable(result)) {
-      done();
-      return undefined;
-    }
+    if (!isThenable(result)) return void done();
     return Promise.resolve(result).then(
       () => done(),
       (error: unknown) => {
@@ -373,7 +337,7 @@ export class Service<T = never> implements AsyncDisposable {
    * @remarks Concurrent calls share one promise; on a running service it resolves at once; on a
    * stopping one it waits for the stop, then starts. A stop during start makes it resolve once that
    * stop finished. A failing step or the timeout rolls back what started, leaves the service
-   * `crashed` and rejects with the error (or `StartTimeoutError`).
+   * `crashed` and rejects with the error (or `StartTimeoutError`, naming the service that was stuck).
    * @throws TypeError for an invalid `timeout` or `signal`.
    */
   start(options?: { timeout?: Duration; signal?: AbortSignal }): Promise<void> {
@@ -382,29 +346,29 @@ export class Service<T = never> implements AsyncDisposable {
     const signal = options?.signal;
     if (
       signal !== undefined &&
-      (typeof signal !== 'object' || typeof signal?.addEventListener !== 'function')
+      typeof (signal as Partial<AbortSignal> | null)?.addEventListener !== 'function'
     ) {
       throw new TypeError(`signal must be an AbortSignal; received ${show(signal)}`);
     }
     const state = this.state;
     if (state === 'running') return RESOLVED;
-    if (state === 'starting') return this.#startPromise ?? this.waitFor('running');
-    if (state === 'stopping' || (state === 'crashed' && this.#tearingDown)) {
-      const again = (): Promise<void> => this.start(options);
-      return (this.#stopPromise ?? RESOLVED).then(again, again);
+    if (state === 'starting') return this.#startRun?.promise ?? this.waitFor('running');
+    if (state === 'stopping' || this.#isCrashTearingDown()) {
+      // a start queued behind a stop is dropped when the parent has begun to stop meanwhile
+      const again = (): Promise<void> => (this.#parent?.shouldStop ? RESOLVED : this.start(options));
+      return this.#stopRun!.promise!.then(again, again);
     }
-    this.#startPromise = undefined;
-    if (
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    const isLeaf =
       timeoutMs === undefined &&
       signal === undefined &&
       this.#children.length === 0 &&
-      !hasStartHooks(this, Service.prototype)
-    ) {
-      return this.#startLeaf();
-    }
-    const promise = this.#start(timeoutMs, signal);
-    if (this.state === 'starting') this.#startPromise = promise;
-    return promise;
+      !hasStartHooks(this, Service.prototype);
+    if (isLeaf) return this.#startLeaf();
+    const run = (this.#startRun = new StartRun());
+    this.#beginStart();
+    run.promise = this.#start(run, timeoutMs, signal);
+    return run.promise;
   }
 
   /** Starts from `init`, `stopped` or `crashed` (true); false when already starting or running. */
@@ -415,7 +379,6 @@ export class Service<T = never> implements AsyncDisposable {
     return true;
   }
 
-  /** Resets the per-run fields and enters `starting`. */
   #beginStart(): void {
     if (this.#firstStartBegun) this.#restartCount++;
     else flushDecorated(this);
@@ -423,178 +386,127 @@ export class Service<T = never> implements AsyncDisposable {
     this.#stopReason = undefined;
     this.#crashReason = undefined;
     this.#startDurationMs = undefined;
-    this.#teardownsTaken = false;
     this.#setState('starting');
-    this.#startedAt = this.#since;
   }
 
-  /**
-   * The start of a service with no children and no start hooks: synchronous, so a large tree of
-   * leaves costs no promise per leaf. Only a failure of its work makes it asynchronous.
-   */
+  /** A service with no children and no start hooks starts synchronously (only its work may fail). */
   #startLeaf(): Promise<void> {
     this.#beginStart();
-    if (this.state === 'starting') {
-      this.#firstStartBegun = true;
-      this.#startPhase = 'run';
-      try {
-        this.#startWork();
-      } catch (error) {
-        this.crash(error);
-      }
+    this.#firstStartBegun = true;
+    const t0 = this.#since;
+    try {
+      if (this.state === 'starting') this[$.startWork]();
+    } catch (error) {
+      this.crash(error);
     }
     if (this.state === 'starting') {
       // no user code ran since `starting` unless there is work: the same clock reading will do
-      this.#setState('running', undefined, this.#work || this.#runHandle ? undefined : this.#since);
-      this.#startDurationMs = this.#since - this.#startedAt;
+      this.#setState('running', undefined, this.#work ? undefined : t0);
       return RESOLVED;
     }
-    return this.#settleStart(false, undefined);
+    // the work failed (a crash) or stopped the service at once
+    const ending = this.#stopRun?.promise ?? RESOLVED;
+    if (this.state !== 'crashed') return ending.then(noop, noop);
+    const error = this.#crashReason;
+    return ending.then(() => Promise.reject(error as Error));
   }
 
-  async #start(timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<void> {
-    if (signal?.aborted) throw signal.reason;
-    this.#beginStart();
-    const timer = timeoutMs === undefined ? undefined : this.#startTimer(timeoutMs);
+  async #start(run: StartRun, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<void> {
     let aborted = false;
-    const onAbort = signal
-      ? (): void => {
-          aborted = true;
-          this.stop().catch(noop);
-        }
-      : undefined;
-    if (onAbort) signal!.addEventListener('abort', onAbort, { once: true });
-    let offStop: (() => void) | undefined;
+    const onAbort = (): void => {
+      aborted = true;
+      this.stop().catch(noop);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = timeoutMs === undefined ? undefined : this.#armStartTimeout(run, timeoutMs);
     try {
       // The steps end, or a stop or crash begins (a hung hook must not hold start() past the rollback).
       await new Promise<void>((resolve) => {
-        offStop = this.#onStopBegin(() => resolve());
-        this.#startSteps().then(resolve, (error: unknown) => {
-          this.crash(error);
-          resolve();
-        });
+        const off = this.#onStopBegin(() => resolve());
+        run.steps(this).then(
+          () => {
+            off();
+            if (run.isLive(this)) this.#setState('running');
+            resolve();
+          },
+          (error: unknown) => {
+            off();
+            if (run.isLive(this)) this.crash(error);
+            resolve();
+          },
+        );
       });
     } finally {
-      offStop?.();
-      this.#startHook = undefined;
       timer?.unsubscribe();
-      if (onAbort) signal!.removeEventListener('abort', onAbort);
-      if (this.#startPromise && this.state !== 'starting') this.#startPromise = undefined;
+      signal?.removeEventListener('abort', onAbort);
+      if (this.#startRun === run) this.#startRun = undefined;
     }
-    return this.#settleStart(aborted, signal);
-  }
-
-  /** What `start()` resolves or rejects with once the start steps ended. */
-  async #settleStart(aborted: boolean, signal: AbortSignal | undefined): Promise<void> {
-    if (this.state === 'running') return;
-    if (this.state === 'crashed') {
-      await this.#stopPromise;
-      throw this.#crashReason;
-    }
-    // A stop interrupted the start: resolve once it finished (its errors go to its own caller).
-    if (this.#stopPromise) await this.#stopPromise.then(noop, noop);
+    if (!run.isOver) return; // running
+    // A crash ended the start: reject with it once torn down. A stop did: resolve once it finished
+    // (its errors go to its own caller).
+    await run.ending?.then(noop, noop);
+    if (run.crash) throw run.crash.error;
     if (aborted) throw signal!.reason;
   }
 
-  #startTimer(timeoutMs: number): Subscription {
+  #armStartTimeout(run: StartRun, timeoutMs: number): { unsubscribe(): void } {
     const error = new StartTimeoutError(this.ref, 'onStart', timeoutMs);
     return this.scheduler.schedule(() => {
-      if (this.state !== 'starting') return;
-      error.setPhase(this.#startPhase);
+      if (!run.isLive(this)) return;
+      error.setPhase(run.phase, stuckStart(this, run.phase));
       this.crash(error);
     }, timeoutMs);
   }
 
-  /** Awaits a start hook in flight, so that a stop during start can let it finish first. */
-  #awaitStartHook(pending: PromiseLike<unknown>): PromiseLike<unknown> {
-    this.#startHook = pending;
-    return pending;
+  /** @internal The step of the start in flight. */
+  get [$.startPhase](): string | undefined {
+    return this.state === 'starting' ? (this.#startRun?.phase ?? 'run') : undefined;
   }
 
-  async #startSteps(): Promise<void> {
-    let pending: PromiseLike<unknown> | undefined;
-    if (!this.#firstStartBegun) {
-      this.#firstStartBegun = true;
-      this.#startPhase = 'onInitDependencies';
-      for (const child of this.onInitDependencies()) this.addDependency(child);
-      this.#startPhase = 'onFirstStart';
-      if ((pending = this.#callHook('onFirstStart'))) await this.#awaitStartHook(pending);
-      if (this.state !== 'starting') return;
-    }
-    this.#startPhase = 'onStart';
-    if ((pending = this.#callHook('onStart'))) await this.#awaitStartHook(pending);
-    if (this.state !== 'starting') return;
-    this.#startHook = undefined;
-    this.#startPhase = 'children';
-    const children = this.#children;
-    if (children.length > 0) {
-      // A child that started synchronously returns RESOLVED: no await, no microtask hop.
-      if (this.#opts.parallelStart) {
-        let starts: Promise<void>[] | undefined;
-        for (const child of children.slice()) {
-          const started = child.start();
-          if (started !== RESOLVED) (starts ??= []).push(started);
-        }
-        if (starts) await Promise.all(starts);
-      } else {
-        for (const child of children.slice()) {
-          const started = child.start();
-          if (started !== RESOLVED) await started;
-          if (this.state !== 'starting') return;
-        }
-      }
-      if (this.state !== 'starting') return;
-    }
-    this.#startPhase = 'run';
-    this.#startWork();
-    if (this.state !== 'starting') return;
-    this.#startPhase = 'onStarted';
-    if ((pending = this.#callHook('onStarted'))) await this.#awaitStartHook(pending);
-    if (this.state !== 'starting') return;
-    this.#setState('running');
-    this.#startDurationMs = this.#since - this.#startedAt;
+  /** @internal True on the first start, after adding `onInitDependencies()`. */
+  [$.beginFirstStart](): boolean {
+    if (this.#firstStartBegun) return false;
+    this.#firstStartBegun = true;
+    for (const child of this.onInitDependencies()) this.addDependency(child);
+    return true;
   }
 
-  #startWork(): void {
-    this.#workStarted = true;
+  /** @internal Subscribes `run()`, the tasks, timers and cron jobs (start step 5). */
+  [$.startWork](): void {
     const hasRun = typeof this.run === 'function';
-    if (!hasRun && (!this.#work || this.#work.isEmpty)) return;
-    const host = this.#workHost();
-    if (hasRun) {
-      const result = this.run!(host.signal);
+    if (!hasRun && !this.#work) return;
+    const run: WorkDef | undefined = hasRun
+      ? { kind: 'run', name: 'run', fn: (signal) => this.run!(signal) }
+      : undefined;
+    (this.#work ??= new WorkSet()).startAll(this.#workHost(), run, (result) => {
       if (result !== undefined && !isObservableInput(result)) throw new InvalidRunError(this.ref, result);
-      this.#runHandle = consumeRun(result, {
-        signal: host.signal,
-        publish: (value) => this.#run$?.next(value),
-        fail: host.fail,
-      });
-    }
-    this.#work?.startAll(host);
+    });
   }
 
   #workHost(): WorkHost {
     return {
       signal: this.signal,
       scheduler: this.scheduler,
-      fail: (error) => this.#workFailed(error),
+      fail: (error, drained) => this.#workFailed(error, drained),
+      publish: (value) => this.#run$?.next(value),
       tickEvent: (type, timer, driftMs) =>
         this.emitEvent({ type, service: this.ref, at: this.scheduler.now(), timer, driftMs }),
       isPaused: () => isWorkPaused(this),
     };
   }
 
-  /** A task, timer, cron body or `run()` failed: crash while running; after a stop began, collect it. */
-  #workFailed(error: unknown): void {
-    if (!this.shouldStop) {
-      this.crash(error);
-      return;
-    }
-    const signal = this.#abort?.signal;
-    const isAbort =
-      (signal?.aborted && error === signal.reason) || (error instanceof Error && error.name === 'AbortError');
-    if (isAbort) return;
-    if (this.#stopRun) this.#stopRun.fail(error);
-    else this.logger.error({ service: this.path, err: error }, 'work failed after the service stopped');
+  /**
+   * Work failed: while running, a crash. Once the stop began, work that ended because of the abort is
+   * ignored (logged at debug level); a `drain` task's own failure is collected into the stop's errors.
+   */
+  #workFailed(error: unknown, drained: boolean): void {
+    if (!this.shouldStop) return this.crash(error);
+    const abort = this.#abort?.signal;
+    const isAbortError = error === abort?.reason || (error instanceof Error && error.name === 'AbortError');
+    if (drained && !isAbortError && this.#stopRun) return this.#stopRun.fail(error);
+    if (drained && !isAbortError)
+      return this.logger.error({ service: this.path, err: error }, 'work failed after the service stopped');
+    this.logger.debug({ service: this.path, err: error }, 'work ended with an error after the abort');
   }
 
   // ─── stop ───────────────────────────────────────────────────────────────────────────────────
@@ -620,47 +532,77 @@ export class Service<T = never> implements AsyncDisposable {
     return this.stop();
   }
 
+  /** @internal A stop asked for by the parent: it runs under the parent's deadline. */
+  [$.stopAsChild](reason: StopReason, parentRun: StopRun): Promise<void> {
+    return this.#stop(reason, parentRun);
+  }
+
   #stop(reason: StopReason, parentRun: StopRun | undefined): Promise<void> {
+    const current = this.#stopRun;
     switch (this.state) {
       case 'init':
         this.#stopFromInit(reason);
         return RESOLVED;
       case 'stopped':
-        return RESOLVED;
+        return this.#sweep(parentRun);
       case 'crashed':
-        return this.#tearingDown && this.#stopPromise ? this.#stopPromise.then(noop, noop) : RESOLVED;
       case 'stopping':
-        return this.#stopPromise ?? RESOLVED;
-      default: {
-        this.#stopByParent = parentRun !== undefined;
-        this.#setState('stopping', reason);
-        this.#announceStop(reason);
-        if (
-          this.#children.length === 0 &&
-          !this.#work &&
-          !this.#runHandle &&
-          !this.#teardowns &&
-          !this.#startHook &&
-          !hasStopHooks(this, Service.prototype)
-        ) {
-          return this.#stopLeaf(reason);
-        }
-        const promise = this.#teardown(reason, parentRun, false);
-        this.#stopPromise = promise;
-        return promise;
-      }
+        if (!current) return this.#sweep(parentRun);
+        if (parentRun) parentRun.deadline.join(current.deadline);
+        return this.state === 'crashed' ? current.promise!.then(noop, noop) : current.promise!;
     }
+    const startInFlight = this.#startRun?.hook && { phase: this.#startRun.phase, hook: this.#startRun.hook };
+    this.#setState('stopping', reason);
+    this.#announceStop(reason);
+    const isLeaf =
+      !startInFlight &&
+      this.#children.length === 0 &&
+      !this.#work &&
+      !this.#teardowns &&
+      !hasStopHooks(this, Service.prototype);
+    if (isLeaf) return this.#stopLeaf(reason, parentRun !== undefined);
+    const run = new StopRun(this.path, reason, parentRun?.deadline ?? new StopDeadline(), !parentRun, false);
+    this.#stopRun = run;
+    run.promise = this.#teardown(run, startInFlight || undefined);
+    this.#startRun?.end(run.promise);
+    return run.promise;
   }
 
-  /** The stop of a service with nothing to stop but itself: synchronous (see `#startLeaf`). */
-  #stopLeaf(reason: StopReason): Promise<void> {
-    const t0 = this.#since;
-    this.#teardownsTaken = true;
-    this.#setState('stopped', reason, t0); // nothing to wait for: stopped as it began
-    this.#stopDurationMs = 0;
-    const byParent = this.#stopByParent;
-    this.#stopByParent = false;
-    if (!byParent && reason.type !== 'parent') this.#parent?.[childStopped](this, reason);
+  /**
+   * A stop of a service that is already stopped or crashed still stops the children someone started
+   * since (`child.start()` under an idle parent), under the same budget as any stop.
+   */
+  #sweep(parentRun: StopRun | undefined): Promise<void> {
+    const isBusy = (child: Service<any>): boolean =>
+      child.state !== 'init' && child.state !== 'stopped' && child.state !== 'crashed';
+    if (!this.#children.some((child) => isBusy(child) || child.#stopRun !== undefined)) return RESOLVED;
+    const reason: StopReason = { type: 'parent', parent: this.path };
+    const run = new StopRun(this.path, reason, parentRun?.deadline ?? new StopDeadline(), !parentRun, false);
+    const arm = (): void => {
+      if (run.isRoot) run.deadline.arm(this.scheduler, this.#opts.stopTimeoutMs, () => this.#expire(run));
+    };
+    const stopping = stopChildren(this, run);
+    if (!stopping) return RESOLVED;
+    arm();
+    return stopping
+      .finally(() => run.isRoot && run.deadline.disarm())
+      .then(() => {
+        if (run.stuck) throw new StopTimeoutError(this.ref, run.stuck, run.errors ?? []);
+        if (run.errors) throw new ServiceStopError(this.ref, run.errors);
+      });
+  }
+
+  /** True when this service or a descendant is starting, running or stopping (a crash teardown too). */
+  #isBusy(): boolean {
+    const state = this.state;
+    if (state === 'starting' || state === 'running' || state === 'stopping' || this.#stopRun) return true;
+    return this.#children.some((child) => child.#isBusy());
+  }
+
+  /** The stop of a service with nothing to stop but itself: synchronous, stopped as it began. */
+  #stopLeaf(reason: StopReason, byParent: boolean): Promise<void> {
+    this.#setState('stopped', reason, this.#since);
+    if (!byParent && reason.type !== 'parent') this.#parent?.[$.childStopped](this, reason);
     return RESOLVED;
   }
 
@@ -671,196 +613,51 @@ export class Service<T = never> implements AsyncDisposable {
     for (const child of this.#children) if (child.state === 'init') child.#stopFromInit(parentReason);
   }
 
-  /**
-   * The stop phases (steps 2–6), for a stop or a crash teardown. The root of a stop owns the
-   * deadline; a parent's run is passed down so that its expiry abandons the whole subtree.
-   */
-  async #teardown(reason: StopReason, parentRun: StopRun | undefined, crashing: boolean): Promise<void> {
-    const run = new StopRun(parentRun?.abandoned ?? false);
-    this.#stopRun = run;
-    this.#tearingDown = true;
-    const scheduler = this.scheduler;
-    const t0 = this.#since;
-    // The root of a stop arms its deadline before the first await (a synchronous stop needs none).
-    let deadline: Subscription | undefined;
-    const arm = (): void => {
-      if (!parentRun && !deadline)
-        deadline = scheduler.schedule(() => this.#expire(run), this.#opts.stopTimeoutMs);
-    };
-    let pending: Promise<void> | undefined;
-    try {
-      if (crashing) {
-        try {
-          const crashHook = this.#callHook('onCrash', this.#crashReason);
-          if (crashHook) {
-            arm();
-            await run.await('onCrash', crashHook, scheduler).catch(noop);
-          }
-        } catch {
-          // reported as a `hook` event with `error`; changes nothing else
-        }
-      } else if (this.#startHook) {
-        // a stop during start lets the start hook in flight finish first (within the budget)
-        arm();
-        await this.#awaitPhase(run, this.#startPhase, this.#startHook);
-      }
-      if ((pending = this.#hookPhase(run, 'onStop'))) {
-        arm();
-        await pending;
-      }
-      const before = this[beforeChildrenStop]?.();
-      if (before) {
-        arm();
-        await this.#awaitPhase(run, 'onStop', before);
-      }
-      if (this.#children.length > 0 && (pending = this.#stopChildren(run))) {
-        arm();
-        await pending;
-      }
-      if (this.#runHandle || this.#work) {
-        const waits = this.#stopWork();
-        if (waits.length > 0) {
-          arm();
-          await Promise.all(waits.map((work) => this.#awaitPhase(run, work.phase, work.pending)));
-        }
-        this.#work?.releaseDrained();
-      }
-      this.#workStarted = false;
-      if (this.#teardowns) {
-        arm();
-        await this.#runTeardowns(run);
-      }
-      this.#teardownsTaken = true;
-      if ((pending = this.#hookPhase(run, 'onShutdown'))) {
-        arm();
-        await pending;
-      }
-    } finally {
-      deadline?.unsubscribe();
-      this.#stopRun = undefined;
-      this.#tearingDown = false;
-      if (!crashing) this.#setState('stopped', reason);
-      this.#stopDurationMs = (crashing ? scheduler.now() : this.#since) - t0;
-    }
-    const byParent = this.#stopByParent;
-    this.#stopByParent = false;
-    if (!crashing && !byParent && reason.type !== 'parent') this.#parent?.[childStopped](this, reason);
-    if (run.stuck) throw new StopTimeoutError(this.ref, run.stuck, run.errors ?? []);
-    if (run.errors) {
-      if (crashing) {
-        for (const error of run.errors) {
-          this.logger.error({ service: this.path, err: error }, 'crash teardown failed');
-        }
-        return;
-      }
-      throw new ServiceStopError(this.ref, run.errors);
-    }
-  }
-
-  /** Runs a stop hook; returns a promise only when it is async. Failures are collected in `run`. */
-  #hookPhase(run: StopRun, hook: HookName): Promise<void> | undefined {
-    let pending: PromiseLike<unknown> | undefined;
-    try {
-      pending = this.#callHook(hook);
-    } catch (error) {
-      run.fail(error);
-      return undefined;
-    }
-    return pending ? this.#awaitPhase(run, hook, pending) : undefined;
-  }
-
-  async #awaitPhase(run: StopRun, phase: string, pending: PromiseLike<unknown>): Promise<void> {
-    try {
-      await run.await(phase, pending, this.scheduler);
-    } catch (error) {
-      run.fail(error);
-    }
-  }
-
-  /** Stops the children (reverse order, or all at once); a promise only when one of them is async. */
-  #stopChildren(run: StopRun): Promise<void> | undefined {
-    const children = this.#children.slice();
-    const reason: StopReason = { type: 'parent', parent: this.path };
-    if (this.#opts.parallelStop) {
-      let stops: Promise<void>[] | undefined;
-      for (const child of children) {
-        const stopped = child.#stop(reason, run);
-        if (stopped !== RESOLVED) (stops ??= []).push(stopped.catch((e: unknown) => run.failChild(e)));
-      }
-      return stops ? Promise.all(stops).then(noop) : undefined;
-    }
-    for (let i = children.length - 1; i >= 0; i--) {
-      const stopped = children[i]!.#stop(reason, run);
-      if (stopped !== RESOLVED) return this.#stopChildrenAfter(run, reason, children, i, stopped);
-    }
-    return undefined;
-  }
-
-  /** The rest of a sequential stop of the children, once child `index` turned out to be async. */
-  async #stopChildrenAfter(
+  /** Runs the stop steps under `run`, then settles the state and the outcome (steps 2–7, or a crash teardown). */
+  async #teardown(
     run: StopRun,
-    reason: StopReason,
-    children: readonly Service<any>[],
-    index: number,
-    stopping: Promise<void>,
+    startInFlight?: { phase: string; hook: PromiseLike<unknown> },
   ): Promise<void> {
-    try {
-      await stopping;
-    } catch (error) {
-      run.failChild(error);
-    }
-    for (let i = index - 1; i >= 0; i--) {
-      try {
-        await children[i]!.#stop(reason, run);
-      } catch (error) {
-        run.failChild(error);
-      }
-    }
-  }
-
-  #stopWork(): { phase: string; pending: PromiseLike<unknown> }[] {
-    const waits = this.#work?.stopAll() ?? [];
-    const handle = this.#runHandle;
-    this.#runHandle = undefined;
-    if (handle) {
-      handle.subscription?.unsubscribe();
-      const pending = handle.pending();
-      if (pending) waits.unshift({ phase: 'run', pending });
-    }
-    return waits;
-  }
-
-  async #runTeardowns(run: StopRun): Promise<void> {
-    for (const teardown of this.#teardowns!.takeForStop()) {
-      try {
-        const result = runTeardown(teardown);
-        if (isThenable(result)) await this.#awaitPhase(run, 'teardown', result);
-      } catch (error) {
-        run.fail(error);
-      }
-    }
-  }
-
-  /** The stop budget of `run` (a root of a stop) ran out: name what is stuck, abandon the subtree. */
-  #expire(run: StopRun): void {
-    const stuck: StuckPhase[] = [];
-    const now = this.scheduler.now();
-    const runs: StopRun[] = [];
-    const visit = (service: Service<any>): void => {
-      const r = service.#stopRun;
-      if (r) {
-        runs.push(r);
-        for (const { phase, since } of r.pending ?? []) {
-          stuck.push({ path: service.path, phase, elapsedMs: now - since });
-        }
-      }
-      for (const child of service.#children) visit(child);
+    const t0 = this.#since;
+    const arm = (): void => {
+      if (run.isRoot) run.deadline.arm(this.scheduler, this.#opts.stopTimeoutMs, () => this.#expire(run));
     };
-    visit(this);
-    run.stuck = stuck;
+    try {
+      await runStopSteps(this, run, startInFlight, arm);
+    } finally {
+      if (run.isRoot) run.deadline.disarm();
+      run.step = 'done';
+      this.#stopRun = undefined;
+      if (run.crashing) this.#stopDurationMs = this.scheduler.now() - t0;
+      else this.#setState('stopped', run.reason);
+    }
+    const isOwnStop = run.isRoot && !run.crashing && run.reason.type !== 'parent';
+    if (isOwnStop) this.#parent?.[$.childStopped](this, run.reason);
+    if (run.stuck) throw new StopTimeoutError(this.ref, run.stuck, run.errors ?? []);
+    if (!run.errors) return;
+    if (!run.crashing) throw new ServiceStopError(this.ref, run.errors);
+    for (const error of run.errors)
+      this.logger.error({ service: this.path, err: error }, 'crash teardown failed');
+  }
+
+  /** The budget of a stop this service is the root of ran out: name what is stuck, abandon the subtree. */
+  #expire(run: StopRun): void {
+    const now = this.scheduler.now();
+    const stuck = (run.stuck = run.deadline.expire(now));
     this.emitEvent({ type: 'stop-timeout', service: this.ref, at: now, stuck });
     this.logger.error({ service: this.path, stuck }, 'stop timed out');
-    for (const r of runs) r.abandon();
+  }
+
+  /** @internal Unsubscribes the work (stop step 4); what the stop must still await. */
+  [$.stopWork](): WorkStop | undefined {
+    const work = this.#work;
+    if (!work) return undefined;
+    return { waits: work.stopAll(), release: () => work.releaseDrained() };
+  }
+
+  /** @internal The teardowns to run now, last in first out (stop step 5). */
+  [$.takeTeardowns](): Teardown[] | undefined {
+    return this.#teardowns?.takeForStop();
   }
 
   // ─── restart and crash ──────────────────────────────────────────────────────────────────────
@@ -872,9 +669,15 @@ export class Service<T = never> implements AsyncDisposable {
    */
   async restart(): Promise<void> {
     if (this.state === 'stopping') throw new InvalidStateError(this.ref, 'stopping', 'restart');
-    if (this.state === 'starting') await this.start().catch(noop);
+    if (this.state === 'starting') {
+      await this.start().catch(noop);
+      const after = this.state as ServiceState; // the start may have been ended by a stop meanwhile
+      if (after === 'stopping' || after === 'stopped') return; // that later stop wins
+    }
     await this.#stop({ type: 'restart' }, undefined);
-    const pending = this.#callHook('onRestart');
+    // a stop of the parent that overtook this restart wins: its subtree stays stopped
+    if (this.#parent?.shouldStop) return;
+    const pending = this[$.callHook]('onRestart');
     if (pending) await pending;
     await this.start();
   }
@@ -892,92 +695,61 @@ export class Service<T = never> implements AsyncDisposable {
     const reason: StopReason = { type: 'crash', error };
     this.#setState('crashed', reason);
     this.emitEvent({ type: 'crash', service: this.ref, at: this.#since, error });
-    if (typeof error === 'object' && error !== null) {
-      if (!reported.has(error)) {
-        reported.add(error);
-        this.logger.error({ service: this.path, err: error }, 'crashed');
-      }
-    } else {
+    const isObject = typeof error === 'object' && error !== null;
+    if (!isObject || !reported.has(error)) {
+      if (isObject) reported.add(error);
       this.logger.error({ service: this.path, err: error }, 'crashed');
     }
     this.#announceStop(reason);
-    this.#stopPromise = this.#teardown(reason, undefined, true).catch((err: unknown) => {
-      // a crash teardown that timed out: already reported as a stop-timeout event and logged
-      void err;
-    });
-    this.#parent?.[childCrashed](this, error);
+    const run = new StopRun(this.path, reason, new StopDeadline(), true, true);
+    this.#stopRun = run;
+    // a crash teardown that timed out was already reported as a stop-timeout event and logged
+    run.promise = this.#teardown(run).catch(noop);
+    if (this.#startRun) this.#startRun.end(run.promise, { error });
+    this.#parent?.[$.childCrashed](this, error);
   }
 
   /** @internal A child crashed: by default the crash escalates. Supervisors override this. */
-  protected [childCrashed](_child: Service<any>, error: unknown): void {
+  protected [$.childCrashed](_child: Service<any>, error: unknown): void {
     this.crash(error);
   }
 
   /** @internal Work between `onStop` and the stop of the children (supervisors settle restarts here). */
-  protected [beforeChildrenStop]?(): PromiseLike<unknown> | void;
+  [$.beforeChildrenStop]?(): PromiseLike<unknown> | void;
 
   /** @internal A child stopped on its own (not by this parent). Supervisors override this. */
-  protected [childStopped](_child: Service<any>, _reason: StopReason): void {}
+  protected [$.childStopped](_child: Service<any>, _reason: StopReason): void {}
 
   // ─── waiting ────────────────────────────────────────────────────────────────────────────────
 
   /** Resolves once the service is stopped, or crashed and torn down. */
   async waitUntilStopped(): Promise<void> {
     await firstValueFrom(this.#state$.pipe(filter((state) => state === 'stopped' || state === 'crashed')));
-    if (this.#tearingDown && this.#stopPromise) await this.#stopPromise.then(noop, noop);
+    if (this.#isCrashTearingDown()) await this.#stopRun!.promise!.then(noop, noop);
   }
 
   /**
    * Resolves when the service reaches `state` (for `crashed` and `stopped`: once torn down).
    *
    * @throws WaitTimeoutError on timeout; ServiceCrashedError when it crashes first (unless waiting for
-   * `crashed`); `signal.reason` when aborted.
+   * `crashed`); `signal.reason` when aborted; TypeError for an invalid state or timeout.
    */
   waitFor(state: ServiceState, options?: { timeout?: Duration; signal?: AbortSignal }): Promise<void> {
     const valid: readonly string[] = ['init', 'starting', 'running', 'stopping', 'stopped', 'crashed'];
     if (!valid.includes(state)) throw new TypeError(`state must be a ServiceState; received ${show(state)}`);
     const timeoutMs = options?.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout');
-    const signal = options?.signal;
-    const timeoutError =
-      timeoutMs === undefined ? undefined : new WaitTimeoutError(this.ref, state, timeoutMs);
-    return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const cleanup = new Subscription();
-      const settle = (fn: () => void): void => {
-        cleanup.unsubscribe();
-        fn();
-      };
-      if (timeoutMs !== undefined) {
-        cleanup.add(this.scheduler.schedule(() => settle(() => reject(timeoutError)), timeoutMs));
-      }
-      if (signal) {
-        const onAbort = (): void => settle(() => reject(signal.reason));
-        signal.addEventListener('abort', onAbort, { once: true });
-        cleanup.add(() => signal.removeEventListener('abort', onAbort));
-      }
-      cleanup.add(
-        this.#state$.subscribe((current) => {
-          if (current === state) {
-            if (state === 'crashed') {
-              // the crash teardown begins right after the transition: wait for it to finish
-              void Promise.resolve()
-                .then(() => (this.#tearingDown ? this.#stopPromise : undefined))
-                .then(
-                  () => settle(resolve),
-                  () => settle(resolve),
-                );
-            } else {
-              settle(resolve);
-            }
-          } else if (current === 'crashed') {
-            settle(() => reject(new ServiceCrashedError(this.ref, this.#crashReason)));
-          }
-        }),
-      );
-    });
+    return waitFor(
+      {
+        ...this.#waitHost(),
+        ref: this.ref,
+        state$: this.#state$,
+        crashReason: () => this.#crashReason,
+        teardown: () => (this.#isCrashTearingDown() ? this.#stopRun!.promise : undefined),
+      },
+      state,
+      timeoutMs,
+      options?.signal,
+    );
   }
 
   /**
@@ -1012,17 +784,14 @@ export class Service<T = never> implements AsyncDisposable {
     return waitMany(this.#waitHost(), inputs, timeoutMs);
   }
 
-  /**
-   * Resolves with the index and result of the first input to finish (complete, or resolve), or
-   * `index: -1` when the service stops first.
-   */
+  /** The index and result of the first input to finish (complete or resolve), or `index: -1` on a stop. */
   waitFirst(...inputs: ObservableInput<unknown>[]): Promise<WaitFirstResult> {
     return waitFirst(this.#waitHost(), inputs);
   }
 
   /**
-   * Fixed-rate ticks as an async iterable that ends when the service stops; a tick that comes
-   * while the loop body still runs is skipped (counted in `overlaps`).
+   * Fixed-rate ticks as an async iterable that ends when the service stops; a tick that comes while
+   * the loop body still runs is skipped (counted in `overlaps`).
    *
    * @throws TypeError for a non-positive interval.
    */
@@ -1048,24 +817,18 @@ export class Service<T = never> implements AsyncDisposable {
   // ─── work and teardown registration ─────────────────────────────────────────────────────────
 
   /** True while a registration belongs to the current run rather than the definition. */
-  #inRun(): boolean {
+  #isInRun(): boolean {
     const state = this.state;
-    return (
-      state === 'starting' ||
-      state === 'running' ||
-      state === 'stopping' ||
-      (state === 'crashed' && this.#tearingDown)
-    );
+    return state === 'starting' || state === 'running' || state === 'stopping' || this.#isCrashTearingDown();
   }
 
-  #addWork(def: Parameters<WorkSet['add']>[0]): void {
+  #addWork(make: (nextName: WorkSet['nextName']) => WorkDef): void {
     const work = (this.#work ??= new WorkSet());
-    if (!this.#inRun()) {
-      work.add(def, false);
-      return;
-    }
+    const def = make((kind) => work.nextName(kind));
+    if (!this.#isInRun()) return work.add(def, false);
     if (this.shouldStop) return; // the run is ending: nothing new starts
-    work.add(def, true, this.#workStarted ? this.#workHost() : undefined);
+    const isWorkStarted = this.state === 'running' || this.#startRun?.phase === 'onStarted';
+    work.add(def, true, isWorkStarted ? this.#workHost() : undefined);
   }
 
   /**
@@ -1075,13 +838,7 @@ export class Service<T = never> implements AsyncDisposable {
    * @throws TypeError for a non-function `fn` or invalid options.
    */
   addTask(fn: (signal: AbortSignal) => ObservableInput<unknown>, options?: TaskOptions): void {
-    if (typeof fn !== 'function') throw new TypeError(`fn must be a function; received ${show(fn)}`);
-    const name = checkName(options?.name);
-    if (options?.drain !== undefined && typeof options.drain !== 'boolean') {
-      throw new TypeError(`drain must be a boolean; received ${show(options.drain)}`);
-    }
-    const work = (this.#work ??= new WorkSet());
-    this.#addWork({ kind: 'task', name: name ?? work.nextName('task'), fn, drain: options?.drain ?? false });
+    this.#addWork((nextName) => taskDef(fn, options, nextName));
   }
 
   /**
@@ -1091,17 +848,7 @@ export class Service<T = never> implements AsyncDisposable {
    * @throws TypeError for a non-positive interval or a non-function `fn`.
    */
   addTimer(interval: Duration, fn: (tick: TimerTick) => unknown, options?: TimerOptions): void {
-    const intervalMs = parseInterval(interval);
-    if (typeof fn !== 'function') throw new TypeError(`fn must be a function; received ${show(fn)}`);
-    const name = checkName(options?.name);
-    const work = (this.#work ??= new WorkSet());
-    this.#addWork({
-      kind: 'timer',
-      name: name ?? work.nextName('timer'),
-      fn,
-      intervalMs,
-      execFirst: options?.execFirst ?? false,
-    });
+    this.#addWork((nextName) => timerDef(interval, fn, options, nextName));
   }
 
   /**
@@ -1110,11 +857,7 @@ export class Service<T = never> implements AsyncDisposable {
    * @throws TypeError for an invalid expression or time zone.
    */
   addCron(expression: string, fn: () => unknown, options?: CronOptions): void {
-    const schedule = parseCron(expression, options?.timezone);
-    if (typeof fn !== 'function') throw new TypeError(`fn must be a function; received ${show(fn)}`);
-    const name = checkName(options?.name);
-    const work = (this.#work ??= new WorkSet());
-    this.#addWork({ kind: 'cron', name: name ?? work.nextName('cron'), fn, schedule });
+    this.#addWork((nextName) => cronDef(expression, fn, options, nextName));
   }
 
   /**
@@ -1123,19 +866,15 @@ export class Service<T = never> implements AsyncDisposable {
    */
   addTeardown(teardown: Teardown): void {
     assertTeardown(teardown);
-    if (
-      this.#teardownsTaken &&
-      (this.state === 'stopping' || (this.state === 'crashed' && this.#tearingDown))
-    ) {
-      try {
-        const result = runTeardown(teardown);
-        if (isThenable(result)) Promise.resolve(result).catch((error: unknown) => this.#workFailed(error));
-      } catch (error) {
-        this.#workFailed(error);
-      }
-      return;
+    if (!this.#stopRun?.teardownsTaken)
+      return (this.#teardowns ??= new TeardownStack()).add(teardown, this.#isInRun());
+    try {
+      const result = runTeardown(teardown);
+      if (isThenable(result))
+        Promise.resolve(result).catch((error: unknown) => this.#workFailed(error, true));
+    } catch (error) {
+      this.#workFailed(error, true);
     }
-    (this.#teardowns ??= new TeardownStack()).add(teardown, this.#inRun());
   }
 
   // ─── dependencies ───────────────────────────────────────────────────────────────────────────
@@ -1144,16 +883,25 @@ export class Service<T = never> implements AsyncDisposable {
    * Adds a child: started with this service (after `onStart`), stopped before it (after `onStop`).
    *
    * @remarks Adding the same child again is a no-op; a stopped or idle child moves from another
-   * parent; a running one cannot.
+   * parent; a running one cannot. On a running parent the child stays idle (a warning is logged):
+   * use {@link Service.addRuntimeDependency} to start it too.
    * @throws TypeError when `child` is not a Service or is this service or one of its ancestors;
    * InvalidStateError when it runs under another parent.
    */
   addDependency<S extends Service<any>>(child: S): S {
-    return this[insertChild](this.#children.length, child);
+    const isNew = child instanceof Service && child.#parent !== this;
+    this[$.insertChild](this.#children.length, child);
+    if (isNew && this.state === 'running') {
+      this.logger.warn(
+        { service: this.path, child: child.path },
+        'addDependency() on a running service does not start the child; use addRuntimeDependency()',
+      );
+    }
+    return child;
   }
 
   /** @internal Adds a child at `index` (supervisors keep a crashed child's slot for its replacement). */
-  protected [insertChild]<S extends Service<any>>(index: number, child: S): S {
+  protected [$.insertChild]<S extends Service<any>>(index: number, child: S): S {
     if (!(child instanceof Service)) throw new TypeError(`child must be a Service; received ${show(child)}`);
     if (child.#parent === this) return child;
     if ((child as Service<any>) === this) throw new TypeError(`${this.path} cannot depend on itself`);
@@ -1170,18 +918,9 @@ export class Service<T = never> implements AsyncDisposable {
       old.#detach(child);
     }
     if (this.#children === NO_CHILDREN) this.#children = [];
-    if (index >= this.#children.length) this.#children.push(child);
-    else this.#children.splice(Math.max(0, index), 0, child);
+    this.#children.splice(Math.max(0, Math.min(index, this.#children.length)), 0, child);
     child.#parent = this;
-    if (this.#isObserved()) {
-      this.emitEvent({
-        type: 'child',
-        service: this.ref,
-        at: this.scheduler.now(),
-        child: child.ref,
-        op: 'added',
-      });
-    }
+    this.#childEvent(child.ref, 'added');
     return child;
   }
 
@@ -1189,8 +928,10 @@ export class Service<T = never> implements AsyncDisposable {
   async addRuntimeDependency<S extends Service<any>>(child: S): Promise<S> {
     const state = this.state;
     if (state === 'stopping') throw new InvalidStateError(this.ref, state, 'add a runtime dependency');
-    this.addDependency(child);
-    if (state === 'running' || (state === 'starting' && this.#workStarted)) await child.start();
+    this[$.insertChild](this.#children.length, child);
+    const isPastChildren =
+      state === 'running' || (state === 'starting' && this.#startRun?.phase === 'onStarted');
+    if (isPastChildren) await child.start();
     return child;
   }
 
@@ -1211,42 +952,34 @@ export class Service<T = never> implements AsyncDisposable {
     const ref = child.ref;
     this.#children.splice(index, 1);
     child.#parent = undefined;
-    if (this.#isObserved()) {
-      this.emitEvent({
-        type: 'child',
-        service: this.ref,
-        at: this.scheduler.now(),
-        child: ref,
-        op: 'removed',
-      });
-    }
+    this.#childEvent(ref, 'removed');
+  }
+
+  #childEvent(child: ServiceRef, op: 'added' | 'removed'): void {
+    if (this.#isObserved())
+      this.emitEvent({ type: 'child', service: this.ref, at: this.scheduler.now(), child, op });
+  }
+
+  /** @internal How the children start and stop: one by one, or all at once. */
+  get [$.concurrency](): { readonly parallelStart: boolean; readonly parallelStop: boolean } {
+    return this.#opts;
   }
 
   // ─── inspection ─────────────────────────────────────────────────────────────────────────────
 
   /** A snapshot of the subtree (section 8 of the contract). */
   toJSON(): ServiceSnapshot {
+    const pending: string[] = [];
+    const phase = this[$.startPhase];
+    if (phase) pending.push(phase);
+    for (const { phase } of this.#stopRun?.pending ?? []) pending.push(phase);
+    if (this.#work) pending.push(...this.#work.active());
     return snapshotOf(this, {
       since: this.#since,
       startDurationMs: this.#startDurationMs,
       stopDurationMs: this.#stopDurationMs,
       flags: this.#diag ? [...this.#diag.flags] : [],
-      pending: this.#pendingWork(),
+      pending,
     });
-  }
-
-  /** Phase names of what is under way: the start step, awaited stop phases, running work. */
-  #pendingWork(): string[] {
-    const pending: string[] = [];
-    if (this.state === 'starting') pending.push(this.#startPhase);
-    if (this.#stopRun?.pending) for (const { phase } of this.#stopRun.pending) pending.push(phase);
-    if (
-      this.#runHandle?.pending() ||
-      (this.#runHandle?.subscription && !this.#runHandle.subscription.closed)
-    ) {
-      pending.push('run');
-    }
-    if (this.#work) pending.push(...this.#work.active());
-    return pending;
   }
 }

@@ -1,8 +1,11 @@
 /**
- * The waits a service offers its work: `sleep`, `waitMany`/`wait`, `waitFirst` and the tick loop
+ * The waits a service offers: `sleep`, `waitMany`/`wait`, `waitFirst`, `waitFor` and the tick loop
  * behind `itertimer`. Each ends early when the service begins to stop and leaves nothing behind.
  */
-import { Subscription, from, type ObservableInput, type SchedulerLike } from 'rxjs';
+import { Subscription, from, type Observable, type ObservableInput, type SchedulerLike } from 'rxjs';
+import { ServiceCrashedError, WaitTimeoutError } from '../errors.js';
+import type { ServiceRef } from '../events.js';
+import type { ServiceState } from '../state.js';
 import { scheduleTicks, type TimerTick } from '../timer.js';
 
 /** Outcome of `wait()` and `waitMany()`. */
@@ -139,4 +142,63 @@ export async function* ticks(
     loop.unsubscribe();
     off();
   }
+}
+
+/** What `waitFor()` needs from its service. */
+export interface StateWaitHost extends WaitHost {
+  readonly ref: ServiceRef;
+  readonly state$: Observable<ServiceState>;
+  crashReason(): unknown;
+  /** The crash teardown under way, if any (a wait for `crashed` ends once it finished). */
+  teardown(): PromiseLike<unknown> | undefined;
+}
+
+/**
+ * Resolves when the service reaches `state` (for `crashed`: once torn down); rejects with
+ * `WaitTimeoutError` on timeout, `ServiceCrashedError` when it crashes first, `signal.reason` when
+ * aborted.
+ */
+export function waitFor(
+  host: StateWaitHost,
+  state: ServiceState,
+  timeoutMs: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const timeoutError = timeoutMs === undefined ? undefined : new WaitTimeoutError(host.ref, state, timeoutMs);
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const cleanup = new Subscription();
+    const settle = (fn: () => void): void => {
+      cleanup.unsubscribe();
+      fn();
+    };
+    if (timeoutMs !== undefined) {
+      cleanup.add(host.scheduler.schedule(() => settle(() => reject(timeoutError)), timeoutMs));
+    }
+    if (signal) {
+      const onAbort = (): void => settle(() => reject(signal.reason));
+      signal.addEventListener('abort', onAbort, { once: true });
+      cleanup.add(() => signal.removeEventListener('abort', onAbort));
+    }
+    cleanup.add(
+      host.state$.subscribe((current) => {
+        if (current === state) {
+          if (state === 'crashed') {
+            // the crash teardown begins right after the transition: wait for it to finish
+            const done = (): void => settle(resolve);
+            void Promise.resolve()
+              .then(() => host.teardown())
+              .then(done, done);
+          } else {
+            settle(resolve);
+          }
+        } else if (current === 'crashed') {
+          settle(() => reject(new ServiceCrashedError(host.ref, host.crashReason())));
+        }
+      }),
+    );
+  });
 }

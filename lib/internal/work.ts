@@ -1,8 +1,16 @@
 /**
- * The ongoing work of a service: `addTask` tasks, `addTimer` timers and `addCron` jobs. Definitions
- * registered outside a run last across restarts; those registered during a run are dropped with it.
+ * The ongoing work of a service: `run()`, `addTask` tasks, `addTimer` timers and `addCron` jobs, in
+ * one model. Definitions registered outside a run last across restarts; those registered during a
+ * run are dropped with it. What a stop must await is named by phase (`run`, `task:<name>`, …).
  */
-import { from, type ObservableInput, type SchedulerLike, type Subscription } from 'rxjs';
+import {
+  from,
+  isObservable,
+  observable as observableSymbol,
+  type ObservableInput,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
 import type { TimerTick } from '../timer.js';
 import { scheduleTicks } from '../timer.js';
 import { isThenable } from './is-thenable.js';
@@ -12,8 +20,14 @@ import { scheduleCron, type CronSchedule } from './cron.js';
 export interface WorkHost {
   readonly signal: AbortSignal;
   readonly scheduler: SchedulerLike;
-  /** A failure of the work: crashes the service while it runs. */
-  fail(error: unknown): void;
+  /**
+   * A failure of the work: crashes the service while it runs. `drained` is true for a `drain` task,
+   * whose failure during the stop still counts; other work that fails once the stop began ended
+   * because of the abort.
+   */
+  fail(error: unknown, drained: boolean): void;
+  /** Values produced by `run()`. */
+  publish(value: unknown): void;
   /** Reports a skipped (`timer-overlap`) or late (`timer-drift`) tick. */
   tickEvent(type: 'timer-drift' | 'timer-overlap', timer: string, driftMs: number): void;
   /** True while the subtree is paused (`bindPageLifecycle`): due ticks are skipped as overlaps. */
@@ -22,6 +36,7 @@ export interface WorkHost {
 
 /** A registered piece of work. */
 export type WorkDef =
+  | { kind: 'run'; name: 'run'; fn: (signal: AbortSignal) => unknown }
   | { kind: 'task'; name: string; fn: (signal: AbortSignal) => ObservableInput<unknown>; drain: boolean }
   | { kind: 'timer'; name: string; fn: (tick: TimerTick) => unknown; intervalMs: number; execFirst: boolean }
   | { kind: 'cron'; name: string; fn: () => unknown; schedule: CronSchedule };
@@ -29,16 +44,126 @@ export type WorkDef =
 /** A piece of work while it runs. */
 interface Running {
   readonly phase: string;
+  /** Closed at stop (a draining Observable keeps its own until it completes). */
   readonly subscription: Subscription | undefined;
-  /** What stop must wait for (a drain task, an in-flight timer body), if anything. */
+  /** What the stop must await (a drained input, an in-flight timer body), while it has not settled. */
   pending(): PromiseLike<unknown> | undefined;
-  /** True while the work is under way (a task not finished, a timer body running). */
+  /** True while the work is under way (an input not finished, a timer body running). */
   active(): boolean;
-  /** A draining Observable task's subscription, closed once the stop stops waiting for it. */
+  /** A draining Observable's subscription, closed once the stop stops waiting for it. */
   readonly draining?: Subscription;
 }
 
+/** How an input is consumed: whether its values are published and what the stop awaits. */
+interface Consumption {
+  readonly phase: string;
+  /** Await a promise or an async iterable at stop. */
+  readonly drainPromise: boolean;
+  /** Keep an Observable subscribed at stop until it completes, and await it. */
+  readonly drainObservable: boolean;
+  readonly publish: ((value: unknown) => void) | undefined;
+  /** A `drain` task: its failure during the stop is reported (see {@link WorkHost.fail}). */
+  readonly drained: boolean;
+}
+
 const idle = (): boolean => false;
+const nothing = (): undefined => undefined;
+
+/** True when `value` is something `from()` accepts (strings excluded: a string is surely a mistake). */
+export function isObservableInput(value: unknown): boolean {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+  const v = value as Record<PropertyKey, unknown>;
+  return (
+    isObservable(value) ||
+    typeof v[observableSymbol] === 'function' ||
+    typeof v.then === 'function' ||
+    typeof v[Symbol.asyncIterator] === 'function' ||
+    typeof v[Symbol.iterator] === 'function' ||
+    typeof (v as { getReader?: unknown }).getReader === 'function'
+  );
+}
+
+/** Consumes what a task or `run()` returned: a promise, an async iterable or another ObservableInput. */
+function consume(input: unknown, how: Consumption, host: WorkHost): Running {
+  const { phase } = how;
+  const fail = (error: unknown): void => host.fail(error, how.drained);
+  if (input === undefined || input === null) {
+    return { phase, subscription: undefined, pending: nothing, active: idle };
+  }
+  let done = false;
+  if (isThenable(input)) {
+    const settled = Promise.resolve(input).then(
+      () => void (done = true),
+      (error: unknown) => {
+        done = true;
+        fail(error);
+      },
+    );
+    return {
+      phase,
+      subscription: undefined,
+      pending: () => (how.drainPromise && !done ? settled : undefined),
+      active: () => !done,
+    };
+  }
+  if (typeof (input as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function' && !isObservable(input)) {
+    const loop = pull(input as AsyncIterable<unknown>, how.publish, host.signal, fail).finally(
+      () => (done = true),
+    );
+    return {
+      phase,
+      subscription: undefined,
+      pending: () => (how.drainPromise && !done ? loop : undefined),
+      active: () => !done,
+    };
+  }
+  let finish: (() => void) | undefined;
+  const subscription = from(input as ObservableInput<unknown>).subscribe({
+    next: how.publish,
+    error: (error: unknown) => {
+      done = true;
+      finish?.();
+      fail(error);
+    },
+    complete: () => {
+      done = true;
+      finish?.();
+    },
+  });
+  if (!how.drainObservable) {
+    return { phase, subscription, pending: nothing, active: () => !done };
+  }
+  return {
+    phase,
+    subscription: undefined,
+    draining: subscription,
+    pending: () => (done ? undefined : new Promise<void>((resolve) => (finish = resolve))),
+    active: () => !done,
+  };
+}
+
+/** Pulls an async iterable until it ends or the signal aborts (then it is told to return). */
+async function pull(
+  iterable: AsyncIterable<unknown>,
+  publish: ((value: unknown) => void) | undefined,
+  signal: AbortSignal,
+  fail: (error: unknown) => void,
+): Promise<void> {
+  const iterator = iterable[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const step = await iterator.next();
+      if (step.done) return;
+      publish?.(step.value);
+      if (signal.aborted) {
+        await iterator.return?.();
+        return;
+      }
+    }
+  } catch (error) {
+    fail(error);
+  }
+}
 
 /** Runs a body that may return a promise; reports a failure once; tracks the promise while in flight. */
 function runBody(
@@ -50,114 +175,76 @@ function runBody(
   try {
     result = call();
   } catch (error) {
-    host.fail(error);
+    host.fail(error, false);
     return undefined;
   }
   if (!isThenable(result)) return undefined;
   return Promise.resolve(result).then(onSettled, (error: unknown) => {
     onSettled();
-    host.fail(error);
+    host.fail(error, false);
   });
 }
 
-function startTask(def: Extract<WorkDef, { kind: 'task' }>, host: WorkHost): Running {
-  const phase = `task:${def.name}`;
-  let input: ObservableInput<unknown> | undefined;
+/** Calls a task's or `run()`'s function and consumes what it returned. */
+function startInput(
+  def: Extract<WorkDef, { kind: 'run' | 'task' }>,
+  host: WorkHost,
+  check: ((result: unknown) => void) | undefined,
+): Running {
+  const how: Consumption =
+    def.kind === 'run'
+      ? { phase: 'run', drainPromise: true, drainObservable: false, publish: host.publish, drained: false }
+      : {
+          phase: `task:${def.name}`,
+          drainPromise: def.drain,
+          drainObservable: def.drain,
+          publish: undefined,
+          drained: def.drain,
+        };
+  let input: unknown;
   try {
     input = def.fn(host.signal);
+    check?.(input);
   } catch (error) {
-    host.fail(error);
-    return { phase, subscription: undefined, pending: () => undefined, active: idle };
+    if (def.kind === 'run') throw error; // a failing run() fails the start step that called it
+    host.fail(error, how.drained);
+    return { phase: how.phase, subscription: undefined, pending: nothing, active: idle };
   }
-  if (input === undefined || input === null) {
-    return { phase, subscription: undefined, pending: () => undefined, active: idle };
-  }
-  if (isThenable(input)) {
-    let done = false;
-    const settled = Promise.resolve(input).then(
-      () => void (done = true),
-      (error: unknown) => {
-        done = true;
-        host.fail(error);
+  return consume(input, how, host);
+}
+
+/** Starts a timer or a cron job: bodies never overlap; a due tick while one runs is skipped. */
+function startTicking(def: Extract<WorkDef, { kind: 'timer' | 'cron' }>, host: WorkHost): Running {
+  let inFlight: PromiseLike<unknown> | undefined;
+  const settle = (): void => void (inFlight = undefined);
+  const isBusy = (): boolean => inFlight !== undefined || host.isPaused();
+  let subscription: Subscription;
+  if (def.kind === 'timer') {
+    const quarter = def.intervalMs / 4;
+    subscription = scheduleTicks(def.intervalMs, host.scheduler, def.execFirst, {
+      isBusy,
+      skipped: (scheduledAt, firedAt) => host.tickEvent('timer-overlap', def.name, firedAt - scheduledAt),
+      fire: (tick) => {
+        if (tick.driftMs > quarter) host.tickEvent('timer-drift', def.name, tick.driftMs);
+        inFlight = runBody(() => def.fn(tick), host, settle);
       },
-    );
-    return {
-      phase,
-      subscription: undefined,
-      pending: () => (def.drain && !done ? settled : undefined),
-      active: () => !done,
-    };
+    });
+  } else {
+    subscription = scheduleCron(def.schedule, host.scheduler, (scheduledAt, firedAt) => {
+      if (isBusy()) host.tickEvent('timer-overlap', def.name, firedAt - scheduledAt);
+      else inFlight = runBody(() => def.fn(), host, settle);
+    });
   }
-  let finish: (() => void) | undefined;
-  let done = false;
-  const subscription = from(input).subscribe({
-    error: (error: unknown) => {
-      done = true;
-      finish?.();
-      host.fail(error);
-    },
-    complete: () => {
-      done = true;
-      finish?.();
-    },
-  });
   return {
-    phase,
-    // A draining Observable task keeps its subscription until it completes by itself.
-    subscription: def.drain ? undefined : subscription,
-    ...(def.drain ? { draining: subscription } : {}),
-    pending: () => (def.drain && !done ? new Promise<void>((resolve) => (finish = resolve)) : undefined),
-    active: () => !done,
-  };
-}
-
-function startTimer(def: Extract<WorkDef, { kind: 'timer' }>, host: WorkHost): Running {
-  let inFlight: PromiseLike<unknown> | undefined;
-  const settle = (): void => void (inFlight = undefined);
-  const quarter = def.intervalMs / 4;
-  const subscription = scheduleTicks(def.intervalMs, host.scheduler, def.execFirst, {
-    isBusy: () => inFlight !== undefined || host.isPaused(),
-    skipped: (scheduledAt, firedAt) => host.tickEvent('timer-overlap', def.name, firedAt - scheduledAt),
-    fire: (tick) => {
-      if (tick.driftMs > quarter) host.tickEvent('timer-drift', def.name, tick.driftMs);
-      inFlight = runBody(() => def.fn(tick), host, settle);
-    },
-  });
-  return {
-    phase: `timer:${def.name}`,
+    phase: `${def.kind}:${def.name}`,
     subscription,
     pending: () => inFlight,
     active: () => inFlight !== undefined,
   };
 }
 
-function startCron(def: Extract<WorkDef, { kind: 'cron' }>, host: WorkHost): Running {
-  let inFlight: PromiseLike<unknown> | undefined;
-  const settle = (): void => void (inFlight = undefined);
-  const subscription = scheduleCron(def.schedule, host.scheduler, (scheduledAt, firedAt) => {
-    if (inFlight !== undefined || host.isPaused()) {
-      host.tickEvent('timer-overlap', def.name, firedAt - scheduledAt);
-      return;
-    }
-    inFlight = runBody(() => def.fn(), host, settle);
-  });
-  return {
-    phase: `cron:${def.name}`,
-    subscription,
-    pending: () => inFlight,
-    active: () => inFlight !== undefined,
-  };
-}
-
-function startWork(def: WorkDef, host: WorkHost): Running {
-  switch (def.kind) {
-    case 'task':
-      return startTask(def, host);
-    case 'timer':
-      return startTimer(def, host);
-    case 'cron':
-      return startCron(def, host);
-  }
+function startWork(def: WorkDef, host: WorkHost, check?: (result: unknown) => void): Running {
+  return def.kind === 'run' || def.kind === 'task' ? startInput(def, host, check) : startTicking(def, host);
 }
 
 /** @internal The work of one service: definitions, per-run registrations, and what is running. */
@@ -169,12 +256,8 @@ export class WorkSet {
   #counters = { task: 0, timer: 0, cron: 0 };
 
   /** `task-1`, `timer-2`, … in registration order, per kind. */
-  nextName(kind: WorkDef['kind']): string {
+  nextName(kind: 'task' | 'timer' | 'cron'): string {
     return `${kind}-${++this.#counters[kind]}`;
-  }
-
-  get isEmpty(): boolean {
-    return this.#definitions.length === 0 && this.#perRun.length === 0;
   }
 
   /** Registers work; with a host (the service is running) it starts at once. */
@@ -183,10 +266,19 @@ export class WorkSet {
     if (host) this.#running.push(startWork(def, host));
   }
 
-  /** Starts every registered piece of work. */
-  startAll(host: WorkHost): void {
+  /**
+   * Starts `run()` first (when given; `check` validates what it returned and may throw, failing the
+   * start), then every registered piece of work.
+   */
+  startAll(host: WorkHost, run: WorkDef | undefined, check: (result: unknown) => void): void {
+    if (run) this.#running.push(startWork(run, host, check));
     for (const def of this.#definitions) this.#running.push(startWork(def, host));
     for (const def of this.#perRun) this.#running.push(startWork(def, host));
+  }
+
+  /** True while something was started and not yet stopped. */
+  get isRunning(): boolean {
+    return this.#running.length > 0;
   }
 
   /** The phase names of the work under way right now. */
@@ -195,7 +287,7 @@ export class WorkSet {
   }
 
   /**
-   * Unsubscribes everything and returns what must still be awaited (drain tasks, timer bodies in
+   * Unsubscribes everything and returns what must still be awaited (drained inputs, timer bodies in
    * flight), by phase name. Per-run registrations are forgotten.
    */
   stopAll(): { phase: string; pending: PromiseLike<unknown> }[] {

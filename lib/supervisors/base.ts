@@ -7,6 +7,7 @@ import { Observable, Subject, filter, firstValueFrom } from 'rxjs';
 import { show } from '../duration.js';
 import { MaxRestartsExceededError } from '../errors.js';
 import type { StopReason } from '../events.js';
+import { checkOptionKeys, OPTION_KEYS, pickServiceOptions } from '../options.js';
 import { beforeChildrenStop, childCrashed, childStopped, insertChild } from '../internal/symbols.js';
 import { Service } from '../service.js';
 import { backoffDelay } from './backoff.js';
@@ -42,6 +43,16 @@ interface RestartJob {
 
 const noop = (): void => {};
 const REQUESTED_STOPS: readonly string[] = ['parent', 'supervisor', 'restart'];
+
+/** Every option a supervisor takes: a Service's and its own. */
+const SUPERVISOR_KEYS: ReadonlySet<string> = new Set([
+  ...OPTION_KEYS,
+  'maxRestarts',
+  'over',
+  'backoff',
+  'replacement',
+  'restart',
+]);
 
 /**
  * The base of every supervisor: a Service that watches its children and answers their crashes.
@@ -86,7 +97,8 @@ export abstract class Supervisor extends Service {
    */
   protected constructor(strategy: Strategy, options?: SupervisorOptions) {
     const resolved = resolveSupervisorOptions(options);
-    super(options);
+    if (options) checkOptionKeys(options, SUPERVISOR_KEYS, false);
+    super(pickServiceOptions(options));
     this.#strategy = strategy;
     this.#options = resolved;
     this.#restarts = new IntensityWindow(resolved.overMs);
@@ -183,7 +195,7 @@ export abstract class Supervisor extends Service {
   }
 
   /** @internal Lets restarts in flight begin, so that the stop of the children that follows sees them. */
-  protected override [beforeChildrenStop](): Promise<void> | void {
+  override [beforeChildrenStop](): Promise<void> | void {
     return this.#launcher.begun();
   }
 

@@ -1,0 +1,127 @@
+/**
+ * Starting and stopping the children of a service: in insertion order one by one, or all at once;
+ * stopped in reverse, or all at once. A child that is removed while its parent starts is skipped.
+ */
+import type { StopReason } from './events.js';
+import type { LifecycleHost } from './internal/host.js';
+import type { StopRun } from './internal/stop-run.js';
+import { concurrency, stopAsChild } from './internal/symbols.js';
+
+/** The promise of a start or stop that finished synchronously: nothing to await. */
+export const RESOLVED: Promise<void> = Promise.resolve();
+
+const noop = (): void => {};
+
+/**
+ * @internal Starts the children of `parent` (start step 4). Returns a promise only when a child
+ * starts asynchronously. `isLive` turns false once a stop or crash ended the parent's start.
+ */
+export function startChildren(parent: LifecycleHost, isLive: () => boolean): Promise<void> | undefined {
+  return startBatch(parent, parent.children.slice(), [], isLive);
+}
+
+/**
+ * Starts `batch`; then the children added meanwhile (`addDependency` during the start), which are
+ * not in `batch` or `before`. A child removed meanwhile is skipped.
+ */
+function startBatch(
+  parent: LifecycleHost,
+  batch: readonly LifecycleHost[],
+  before: readonly LifecycleHost[],
+  isLive: () => boolean,
+): Promise<void> | undefined {
+  const seen = before.length === 0 ? batch : [...before, ...batch];
+  if (parent[concurrency].parallelStart) {
+    let starts: Promise<void>[] | undefined;
+    for (const child of batch) {
+      if (child.parent !== parent) continue;
+      const started = child.start();
+      if (started !== RESOLVED) (starts ??= []).push(started);
+    }
+    if (starts) return Promise.all(starts).then(() => startLate(parent, seen, isLive));
+    return startLate(parent, seen, isLive);
+  }
+  for (let i = 0; i < batch.length; i++) {
+    const child = batch[i]!;
+    if (child.parent !== parent) continue;
+    const started = child.start();
+    if (started !== RESOLVED) return startRest(parent, batch, i + 1, started, seen, isLive);
+    if (!isLive()) return undefined;
+  }
+  return startLate(parent, seen, isLive);
+}
+
+/** The rest of a sequential start, once child `from - 1` turned out to be asynchronous. */
+async function startRest(
+  parent: LifecycleHost,
+  batch: readonly LifecycleHost[],
+  from: number,
+  starting: Promise<void>,
+  seen: readonly LifecycleHost[],
+  isLive: () => boolean,
+): Promise<void> {
+  await starting;
+  for (let i = from; i < batch.length && isLive(); i++) {
+    const child = batch[i]!;
+    if (child.parent === parent) await child.start();
+  }
+  await startLate(parent, seen, isLive);
+}
+
+/** Starts the children added since `seen` was taken, if any. */
+function startLate(
+  parent: LifecycleHost,
+  seen: readonly LifecycleHost[],
+  isLive: () => boolean,
+): Promise<void> | undefined {
+  const now = parent.children;
+  if (!isLive()) return undefined;
+  if (now.length === seen.length && now.every((child, i) => child === seen[i])) return undefined;
+  const known = new Set(seen);
+  const late = now.filter((child) => !known.has(child));
+  return late.length === 0 ? undefined : startBatch(parent, late, seen, isLive);
+}
+
+/**
+ * @internal Stops the children of the service whose stop is `run` (stop step 3), under its deadline.
+ * Returns a promise only when a child stops asynchronously; failures are collected in `run`.
+ */
+export function stopChildren(parent: LifecycleHost, run: StopRun): Promise<void> | undefined {
+  const children = parent.children.slice();
+  const reason: StopReason = { type: 'parent', parent: parent.path };
+  if (parent[concurrency].parallelStop) {
+    let stops: Promise<void>[] | undefined;
+    for (const child of children) {
+      const stopped = child[stopAsChild](reason, run);
+      if (stopped !== RESOLVED) (stops ??= []).push(stopped.catch((e: unknown) => run.failChild(e)));
+    }
+    return stops ? Promise.all(stops).then(noop) : undefined;
+  }
+  for (let i = children.length - 1; i >= 0; i--) {
+    const stopped = children[i]![stopAsChild](reason, run);
+    if (stopped !== RESOLVED) return stopRest(run, reason, children, i, stopped);
+  }
+  return undefined;
+}
+
+/** The rest of a sequential stop, once child `index` turned out to be asynchronous. */
+async function stopRest(
+  run: StopRun,
+  reason: StopReason,
+  children: readonly LifecycleHost[],
+  index: number,
+  stopping: Promise<void>,
+): Promise<void> {
+  try {
+    await stopping;
+  } catch (error) {
+    run.failChild(error);
+  }
+  for (let i = index - 1; i >= 0; i--) {
+    try {
+      await children[i]![stopAsChild](reason, run);
+    } catch (error) {
+      run.failChild(error);
+    }
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The steps of a stop and of a crash teardown (section 3.2 of the contract): `onCrash` or the start
+ * hook in flight, `onStop`, the children, the work, the teardowns, `onShutdown`. Every step runs even
+ * when an earlier one failed; failures are collected in the run, and nothing is awaited past its
+ * deadline.
+ */
+import { stopChildren } from '../children.js';
+import { runTeardown } from '../teardown.js';
+import type { LifecycleHost } from './host.js';
+import type { HookName } from './hooks.js';
+import { isThenable } from './is-thenable.js';
+import type { StopRun } from './stop-run.js';
+import { beforeChildrenStop, callHook, stopWork, takeTeardowns } from './symbols.js';
+
+/** What the stop of a service that was starting must let finish first. */
+export interface StartInFlight {
+  readonly phase: string;
+  readonly hook: PromiseLike<unknown>;
+}
+
+/**
+ * @internal Runs the stop steps 2–6 of `host` under `run`. `arm` is called before each wait (the root
+ * of a stop arms its deadline only once something has to be awaited).
+ */
+export async function runStopSteps(
+  host: LifecycleHost,
+  run: StopRun,
+  startInFlight: StartInFlight | undefined,
+  arm: () => void,
+): Promise<void> {
+  const phase = (name: string, pending: PromiseLike<unknown>): Promise<void> => {
+    arm();
+    return run.await(name, pending, host.scheduler);
+  };
+  const hook = (name: HookName, arg?: unknown): Promise<void> | undefined => {
+    let pending: PromiseLike<unknown> | undefined;
+    try {
+      pending = host[callHook](name, arg);
+    } catch (error) {
+      if (name !== 'onCrash') run.fail(error); // onCrash's error is its `hook` event, nothing else
+      return undefined;
+    }
+    if (!pending) return undefined;
+    return phase(name, name === 'onCrash' ? Promise.resolve(pending).catch(() => undefined) : pending);
+  };
+  let pending: PromiseLike<unknown> | void | undefined;
+
+  if (run.crashing) {
+    run.step = 'onCrash';
+    if ((pending = hook('onCrash', host.crashReason))) await pending;
+  } else if (startInFlight) {
+    run.step = 'start-hook'; // a stop during start lets the start hook in flight finish first
+    await phase(startInFlight.phase, startInFlight.hook);
+  }
+  run.step = 'onStop';
+  if ((pending = hook('onStop'))) await pending;
+  if ((pending = host[beforeChildrenStop]?.())) await phase('onStop', pending);
+  run.step = 'children';
+  if (host.children.length > 0 && (pending = stopChildren(host, run))) {
+    arm();
+    await pending;
+  }
+  run.step = 'work';
+  const work = host[stopWork]();
+  if (work) {
+    if (work.waits.length > 0) await Promise.all(work.waits.map((w) => phase(w.phase, w.pending)));
+    work.release();
+  }
+  run.step = 'teardowns';
+  for (const teardown of host[takeTeardowns]() ?? []) {
+    try {
+      const result = runTeardown(teardown);
+      if (isThenable(result)) await phase('teardown', result);
+    } catch (error) {
+      run.fail(error);
+    }
+  }
+  run.step = 'onShutdown';
+  if ((pending = hook('onShutdown'))) await pending;
+}
