@@ -117,6 +117,8 @@ export class Service<T = never> implements AsyncDisposable {
   #startRun: StartRun | undefined;
   /** The stop or crash teardown under way (not a leaf's synchronous one). */
   #stopRun: StopRun | undefined;
+  /** Calls of `stop()` so far: a start or restart waiting on a stop gives way to a later `stop()` call. */
+  #stopCalls = 0;
 
   /**
    * @throws TypeError naming the first invalid option and the value received, or an unknown one: on
@@ -354,8 +356,13 @@ export class Service<T = never> implements AsyncDisposable {
     if (state === 'running') return RESOLVED;
     if (state === 'starting') return this.#startRun?.promise ?? this.waitFor('running');
     if (state === 'stopping' || this.#isCrashTearingDown()) {
-      // a start queued behind a stop is dropped when the parent has begun to stop meanwhile
-      const again = (): Promise<void> => (this.#parent?.shouldStop ? RESOLVED : this.start(options));
+      // a start queued behind a stop gives way to a later stop() call or a stop of the parent
+      // (or its removal from the parent)
+      const calls = this.#stopCalls;
+      const parent = this.#parent;
+      const isOvertaken = (): boolean =>
+        this.#isLeftBehind() || this.#stopCalls !== calls || this.#parent !== parent;
+      const again = (): Promise<void> => (isOvertaken() ? RESOLVED : this.start(options));
       return this.#stopRun!.promise!.then(again, again);
     }
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
@@ -524,6 +531,7 @@ export class Service<T = never> implements AsyncDisposable {
     if (typeof reason !== 'object' || reason === null || typeof reason.type !== 'string') {
       throw new TypeError(`reason must be a StopReason such as { type: 'manual' }; received ${show(reason)}`);
     }
+    this.#stopCalls++;
     return this.#stop(reason, undefined);
   }
 
@@ -590,6 +598,17 @@ export class Service<T = never> implements AsyncDisposable {
         if (run.stuck) throw new StopTimeoutError(this.ref, run.stuck, run.errors ?? []);
         if (run.errors) throw new ServiceStopError(this.ref, run.errors);
       });
+  }
+
+  /**
+   * True when the parent has stopped (or crashed) or is stopping past the step that stops its
+   * children: a start now would leave this service running under a stopped parent.
+   */
+  #isLeftBehind(): boolean {
+    const parent = this.#parent;
+    if (!parent?.shouldStop) return false;
+    const step = parent.#stopRun?.step;
+    return step !== 'onCrash' && step !== 'start-hook' && step !== 'onStop';
   }
 
   /** True when this service or a descendant is starting, running or stopping (a crash teardown too). */
@@ -663,22 +682,23 @@ export class Service<T = never> implements AsyncDisposable {
   // ─── restart and crash ──────────────────────────────────────────────────────────────────────
 
   /**
-   * `stop()` with reason `restart`, `onRestart()`, then `start()`; the same children are reused.
+   * `stop()` with reason `restart`, `onRestart()`, then `start()`; the same children are reused. A `stop()`
+   * called meanwhile, or a stop of the parent, overtakes it: it then resolves with the service stopped.
    *
    * @throws InvalidStateError while stopping.
    */
   async restart(): Promise<void> {
     if (this.state === 'stopping') throw new InvalidStateError(this.ref, 'stopping', 'restart');
-    if (this.state === 'starting') {
-      await this.start().catch(noop);
-      const after = this.state as ServiceState; // the start may have been ended by a stop meanwhile
-      if (after === 'stopping' || after === 'stopped') return; // that later stop wins
-    }
+    const calls = this.#stopCalls;
+    // a later stop() call, or a stop of the parent, overtakes this restart: the service stays stopped
+    const isOvertaken = (): boolean => this.#stopCalls !== calls || this.#isLeftBehind();
+    if (this.state === 'starting') await this.start().catch(noop);
+    if (isOvertaken()) return;
     await this.#stop({ type: 'restart' }, undefined);
-    // a stop of the parent that overtook this restart wins: its subtree stays stopped
-    if (this.#parent?.shouldStop) return;
+    if (isOvertaken()) return;
     const pending = this[$.callHook]('onRestart');
     if (pending) await pending;
+    if (isOvertaken()) return;
     await this.start();
   }
 
