@@ -2,10 +2,11 @@
  * Starting and stopping the children of a service: in insertion order one by one, or all at once;
  * stopped in reverse, or all at once. A child that is removed while its parent starts is skipped.
  */
+import { ServiceStopError, StopTimeoutError } from './errors.js';
 import type { StopReason } from './events.js';
 import type { LifecycleHost } from './internal/host.js';
-import type { StopRun } from './internal/stop-run.js';
-import { concurrency, stopAsChild } from './internal/symbols.js';
+import { StopDeadline, StopRun } from './internal/stop-run.js';
+import { isBusy, settings, stopAsChild } from './internal/symbols.js';
 
 /** The promise of a start or stop that finished synchronously: nothing to await. */
 export const RESOLVED: Promise<void> = Promise.resolve();
@@ -31,7 +32,7 @@ function startBatch(
   isLive: () => boolean,
 ): Promise<void> | undefined {
   const seen = before.length === 0 ? batch : [...before, ...batch];
-  if (parent[concurrency].parallelStart) {
+  if (parent[settings].parallelStart) {
     let starts: Promise<void>[] | undefined;
     for (const child of batch) {
       if (child.parent !== parent) continue;
@@ -89,7 +90,7 @@ function startLate(
 export function stopChildren(parent: LifecycleHost, run: StopRun): Promise<void> | undefined {
   const children = parent.children.slice();
   const reason: StopReason = { type: 'parent', parent: parent.path };
-  if (parent[concurrency].parallelStop) {
+  if (parent[settings].parallelStop) {
     let stops: Promise<void>[] | undefined;
     for (const child of children) {
       const stopped = child[stopAsChild](reason, run);
@@ -124,4 +125,28 @@ async function stopRest(
       run.failChild(error);
     }
   }
+}
+
+/**
+ * @internal Stops the children of a parent that is already stopped or crashed: someone started them
+ * since (`child.start()` under an idle parent). Runs under `parentRun`'s deadline, else under a budget
+ * of its own (`arm` arms it), like any stop.
+ */
+export function sweepChildren(
+  parent: LifecycleHost,
+  parentRun: StopRun | undefined,
+  arm: (run: StopRun) => void,
+): Promise<void> {
+  if (!parent.children.some((child) => child[isBusy]())) return RESOLVED;
+  const reason: StopReason = { type: 'parent', parent: parent.path };
+  const run = new StopRun(parent.path, reason, parentRun?.deadline ?? new StopDeadline(), !parentRun, false);
+  const stopping = stopChildren(parent, run);
+  if (!stopping) return RESOLVED;
+  arm(run);
+  return stopping
+    .finally(() => run.isRoot && run.deadline.disarm())
+    .then(() => {
+      if (run.stuck) throw new StopTimeoutError(parent.ref, run.stuck, run.errors ?? []);
+      if (run.errors) throw new ServiceStopError(parent.ref, run.errors);
+    });
 }

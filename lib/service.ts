@@ -13,37 +13,31 @@ import {
   takeUntil,
 } from 'rxjs';
 import type { MonoTypeOperatorFunction, ObservableInput, SchedulerLike } from 'rxjs';
-import { RESOLVED, stopChildren } from './children.js';
+import { RESOLVED, sweepChildren } from './children.js';
 import { DiagFlags, type Diag } from './diag.js';
 import { parseDuration, show, type Duration } from './duration.js';
-import {
-  InvalidRunError,
-  InvalidStateError,
-  ServiceStopError,
-  StartTimeoutError,
-  StopTimeoutError,
-} from './errors.js';
+import { InvalidRunError, InvalidStateError } from './errors.js';
 import type { LifecycleEvent, ServiceRef, StopReason } from './events.js';
 import { flushDecorated, registerDecorated } from './internal/decorated.js';
 import { publishEvent } from './internal/event-queue.js';
-import { hasStartHooks, hasStopHooks, type HookName } from './internal/hooks.js';
-import type { WorkStop } from './internal/host.js';
-import { isThenable } from './internal/is-thenable.js';
-import { isWorkPaused } from './internal/pause.js';
-import { StartRun, stuckStart } from './internal/start-run.js';
+import { callHook, hasStartHooks, hasStopHooks, type HookName } from './internal/hooks.js';
+import type { LifecycleSettings, WorkStop } from './internal/host.js';
+import { runStart, StartRun } from './internal/start-run.js';
 import { StopDeadline, StopRun } from './internal/stop-run.js';
-import { runStopSteps } from './internal/stop-sequence.js';
+import { armDeadline, runStop } from './internal/stop-sequence.js';
+import { ServiceWork, type Registration } from './internal/service-work.js';
+import { StopSignal } from './internal/stop-signal.js';
 import * as $ from './internal/symbols.js';
-import { sleep, ticks, waitFirst, waitFor, waitMany, type WaitHost } from './internal/waits.js';
-import type { WaitFirstResult, WaitResult } from './internal/waits.js';
+import { sleep, ticks, waitFirst, waitFor, waitMany } from './internal/waits.js';
+import type { WaitFirstResult, WaitHost, WaitResult } from './internal/waits.js';
 import { cronDef, taskDef, timerDef } from './internal/work-defs.js';
-import { isObservableInput, WorkSet, type WorkDef, type WorkHost } from './internal/work.js';
+import { isObservableInput, type WorkDef } from './internal/work.js';
 import { silentLogger, type Logger } from './logger.js';
-import { resolveServiceOptions, type CronOptions, type ResolvedOptions } from './options.js';
-import type { ServiceOptions, TaskOptions } from './options.js';
+import { resolveServiceOptions, type ResolvedOptions } from './options.js';
+import type { CronOptions, ServiceOptions, TaskOptions } from './options.js';
 import { snapshotOf, type ServiceSnapshot } from './snapshot.js';
 import { canTransition, isShouldStop, type ServiceState } from './state.js';
-import { assertTeardown, runTeardown, TeardownStack, type Teardown } from './teardown.js';
+import { assertTeardown, type Teardown } from './teardown.js';
 import { parseInterval, type TimerOptions, type TimerTick } from './timer.js';
 
 /** A BehaviorSubject seen read-only: subscribe, `value`, `getValue()`. */
@@ -108,11 +102,9 @@ export class Service<T = never> implements AsyncDisposable {
   #events: Subject<LifecycleEvent> | undefined;
   #run$: Subject<any> | undefined; // `any`: a Service<never> must stay assignable to Service<any>
   #stop$: Observable<StopReason> | undefined;
-  #stopWaiters: Set<(reason: StopReason) => void> | undefined;
-  #abort: AbortController | undefined;
+  #stopSignal: StopSignal | undefined;
   #diag: DiagFlags | undefined;
-  #work: WorkSet | undefined;
-  #teardowns: TeardownStack | undefined;
+  #work: ServiceWork | undefined;
   /** The start under way (not a leaf's synchronous one). */
   #startRun: StartRun | undefined;
   /** The stop or crash teardown under way (not a leaf's synchronous one). */
@@ -180,11 +172,9 @@ export class Service<T = never> implements AsyncDisposable {
   }
   /** Aborted when the current run starts stopping; a new signal per run. */
   get signal(): AbortSignal {
-    if (!this.#abort) {
-      this.#abort = new AbortController();
-      if (this.shouldStop) this.#abort.abort(this.#abortReason(this.#stopReason ?? { type: 'manual' }));
-    }
-    return this.#abort.signal;
+    return this.#stopSignalOf().signal(
+      this.shouldStop ? (this.#stopReason ?? { type: 'manual' }) : undefined,
+    );
   }
   /** Values produced by `run()`; the same Observable across restarts; never errors. */
   get run$(): Observable<T> {
@@ -274,27 +264,29 @@ export class Service<T = never> implements AsyncDisposable {
     publishEvent(this, event, () => this.#state$.next(to));
   }
 
-  #onStopBegin(waiter: (reason: StopReason) => void): () => void {
-    (this.#stopWaiters ??= new Set()).add(waiter);
-    return () => this.#stopWaiters?.delete(waiter);
+  /** @internal */
+  [$.onStopBegin](waiter: (reason: StopReason) => void): () => void {
+    return this.#onStopBegin(waiter);
   }
 
-  /** stop$ emits, `signal` aborts, the start in flight ends: the first thing every stop and crash does. */
+  #onStopBegin(waiter: (reason: StopReason) => void): () => void {
+    return this.#stopSignalOf().onStopBegin(waiter);
+  }
+
+  #stopSignalOf(): StopSignal {
+    // `signal.reason` of a stop: an `AbortError` whose `cause` is the StopReason
+    return (this.#stopSignal ??= new StopSignal((reason) => {
+      const verb = reason.type === 'crash' ? 'crashing' : 'stopping';
+      const error = new Error(`${this.path} is ${verb} (${reason.type})`, { cause: reason });
+      error.name = 'AbortError';
+      return error;
+    }));
+  }
+
+  /** stop$ emits, `signal` aborts: the first thing every stop and crash does. */
   #announceStop(reason: StopReason): void {
     this.#stopReason = reason;
-    if (this.#startRun) this.#startRun.isOver = true;
-    if (this.#abort) this.#abort.abort(this.#abortReason(reason));
-    const waiters = this.#stopWaiters;
-    this.#stopWaiters = undefined;
-    if (waiters) for (const waiter of waiters) waiter(reason);
-  }
-
-  /** The `signal.reason` of a stop: an `AbortError` whose `cause` is the StopReason. */
-  #abortReason(reason: StopReason): Error {
-    const verb = reason.type === 'crash' ? 'crashing' : 'stopping';
-    const error = new Error(`${this.path} is ${verb} (${reason.type})`, { cause: reason });
-    error.name = 'AbortError';
-    return error;
+    this.#stopSignal?.announce(reason);
   }
 
   /** True while a crash teardown is still under way (the state already says `crashed`). */
@@ -304,31 +296,17 @@ export class Service<T = never> implements AsyncDisposable {
 
   /** @internal Calls a hook, emitting a `hook` event when it is overridden; its promise, if any. */
   [$.callHook](hook: HookName, arg?: unknown): PromiseLike<unknown> | undefined {
-    const fn = (this as any)[hook] as (arg?: unknown) => unknown;
-    if (fn === (Service.prototype as any)[hook]) return undefined;
-    const t0 = this.scheduler.now();
-    const done = (error?: unknown, failed = false): void => {
-      if (!this.#isObserved()) return;
-      const at = this.scheduler.now();
-      const event: LifecycleEvent = { type: 'hook', service: this.ref, at, hook, durationMs: at - t0 };
-      if (failed) event.error = error;
-      publishEvent(this, event);
-    };
-    let result: unknown;
-    try {
-      result = fn.call(this, arg);
-    } catch (error) {
-      done(error, true);
-      throw error;
-    }
-    if (!isThenable(result)) return void done();
-    return Promise.resolve(result).then(
-      () => done(),
-      (error: unknown) => {
-        done(error, true);
-        throw error;
-      },
-    );
+    return callHook(this, Service.prototype, hook, arg);
+  }
+
+  /** @internal */
+  [$.isObserved](): boolean {
+    return this.#isObserved();
+  }
+
+  /** @internal */
+  [$.emit](event: LifecycleEvent): void {
+    this.emitEvent(event);
   }
 
   // ─── start ──────────────────────────────────────────────────────────────────────────────────
@@ -356,12 +334,7 @@ export class Service<T = never> implements AsyncDisposable {
     if (state === 'running') return RESOLVED;
     if (state === 'starting') return this.#startRun?.promise ?? this.waitFor('running');
     if (state === 'stopping' || this.#isCrashTearingDown()) {
-      // a start queued behind a stop gives way to a later stop() call or a stop of the parent
-      // (or its removal from the parent)
-      const calls = this.#stopCalls;
-      const parent = this.#parent;
-      const isOvertaken = (): boolean =>
-        this.#isLeftBehind() || this.#stopCalls !== calls || this.#parent !== parent;
+      const isOvertaken = this.#overtaking();
       const again = (): Promise<void> => (isOvertaken() ? RESOLVED : this.start(options));
       return this.#stopRun!.promise!.then(again, again);
     }
@@ -374,8 +347,7 @@ export class Service<T = never> implements AsyncDisposable {
     if (isLeaf) return this.#startLeaf();
     const run = (this.#startRun = new StartRun());
     this.#beginStart();
-    run.promise = this.#start(run, timeoutMs, signal);
-    return run.promise;
+    return (run.promise = runStart(this, run, timeoutMs, signal));
   }
 
   /** Starts from `init`, `stopped` or `crashed` (true); false when already starting or running. */
@@ -389,7 +361,7 @@ export class Service<T = never> implements AsyncDisposable {
   #beginStart(): void {
     if (this.#firstStartBegun) this.#restartCount++;
     else flushDecorated(this);
-    this.#abort = undefined;
+    this.#stopSignal?.reset();
     this.#stopReason = undefined;
     this.#crashReason = undefined;
     this.#startDurationMs = undefined;
@@ -418,51 +390,20 @@ export class Service<T = never> implements AsyncDisposable {
     return ending.then(() => Promise.reject(error as Error));
   }
 
-  async #start(run: StartRun, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<void> {
-    let aborted = false;
-    const onAbort = (): void => {
-      aborted = true;
-      this.stop().catch(noop);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = timeoutMs === undefined ? undefined : this.#armStartTimeout(run, timeoutMs);
-    try {
-      // The steps end, or a stop or crash begins (a hung hook must not hold start() past the rollback).
-      await new Promise<void>((resolve) => {
-        const off = this.#onStopBegin(() => resolve());
-        run.steps(this).then(
-          () => {
-            off();
-            if (run.isLive(this)) this.#setState('running');
-            resolve();
-          },
-          (error: unknown) => {
-            off();
-            if (run.isLive(this)) this.crash(error);
-            resolve();
-          },
-        );
-      });
-    } finally {
-      timer?.unsubscribe();
-      signal?.removeEventListener('abort', onAbort);
-      if (this.#startRun === run) this.#startRun = undefined;
-    }
-    if (!run.isOver) return; // running
-    // A crash ended the start: reject with it once torn down. A stop did: resolve once it finished
-    // (its errors go to its own caller).
-    await run.ending?.then(noop, noop);
-    if (run.crash) throw run.crash.error;
-    if (aborted) throw signal!.reason;
+  /** @internal The last step of a start. */
+  [$.enterRunning](): void {
+    this.#startRun = undefined;
+    this.#setState('running');
   }
 
-  #armStartTimeout(run: StartRun, timeoutMs: number): { unsubscribe(): void } {
-    const error = new StartTimeoutError(this.ref, 'onStart', timeoutMs);
-    return this.scheduler.schedule(() => {
-      if (!run.isLive(this)) return;
-      error.setPhase(run.phase, stuckStart(this, run.phase));
-      this.crash(error);
-    }, timeoutMs);
+  /**
+   * A check that turns true once a later `stop()` call, a stop of the parent or the removal from it
+   * overtakes a start or restart that waits: it then gives way.
+   */
+  #overtaking(): () => boolean {
+    const calls = this.#stopCalls;
+    const parent = this.#parent;
+    return () => this.#stopCalls !== calls || this.#parent !== parent || this.#isLeftBehind();
   }
 
   /** @internal The step of the start in flight. */
@@ -480,40 +421,33 @@ export class Service<T = never> implements AsyncDisposable {
 
   /** @internal Subscribes `run()`, the tasks, timers and cron jobs (start step 5). */
   [$.startWork](): void {
-    const hasRun = typeof this.run === 'function';
-    if (!hasRun && !this.#work) return;
-    const run: WorkDef | undefined = hasRun
-      ? { kind: 'run', name: 'run', fn: (signal) => this.run!(signal) }
-      : undefined;
-    (this.#work ??= new WorkSet()).startAll(this.#workHost(), run, (result) => {
+    if (typeof this.run !== 'function') return this.#work?.start(undefined, noop);
+    const run: WorkDef = { kind: 'run', name: 'run', fn: (signal) => this.run!(signal) };
+    this.#workOf().start(run, (result) => {
       if (result !== undefined && !isObservableInput(result)) throw new InvalidRunError(this.ref, result);
     });
   }
 
-  #workHost(): WorkHost {
-    return {
-      signal: this.signal,
-      scheduler: this.scheduler,
-      fail: (error, drained) => this.#workFailed(error, drained),
-      publish: (value) => this.#run$?.next(value),
-      tickEvent: (type, timer, driftMs) =>
-        this.emitEvent({ type, service: this.ref, at: this.scheduler.now(), timer, driftMs }),
-      isPaused: () => isWorkPaused(this),
-    };
+  #workOf(): ServiceWork {
+    return (this.#work ??= new ServiceWork(this, (value) => this.#run$?.next(value)));
   }
 
-  /**
-   * Work failed: while running, a crash. Once the stop began, work that ended because of the abort is
-   * ignored (logged at debug level); a `drain` task's own failure is collected into the stop's errors.
-   */
-  #workFailed(error: unknown, drained: boolean): void {
-    if (!this.shouldStop) return this.crash(error);
-    const abort = this.#abort?.signal;
-    const isAbortError = error === abort?.reason || (error instanceof Error && error.name === 'AbortError');
-    if (drained && !isAbortError && this.#stopRun) return this.#stopRun.fail(error);
-    if (drained && !isAbortError)
-      return this.logger.error({ service: this.path, err: error }, 'work failed after the service stopped');
-    this.logger.debug({ service: this.path, err: error }, 'work ended with an error after the abort');
+  /** @internal Where work or a teardown registered now belongs. */
+  [$.registration](): Registration {
+    const state = this.state;
+    const teardownsTaken = this.#stopRun?.teardownsTaken ?? false;
+    if (state !== 'starting' && state !== 'running' && state !== 'stopping' && !this.#isCrashTearingDown()) {
+      return { mode: 'definition', teardownsTaken };
+    }
+    if (this.shouldStop) return { mode: 'ended', teardownsTaken };
+    const isLive = state === 'running' || this.#startRun?.phase === 'onStarted';
+    return { mode: isLive ? 'live' : 'pending', teardownsTaken };
+  }
+
+  /** @internal */
+  [$.failStop](error: unknown): boolean {
+    this.#stopRun?.fail(error);
+    return this.#stopRun !== undefined;
   }
 
   // ─── stop ───────────────────────────────────────────────────────────────────────────────────
@@ -552,52 +486,42 @@ export class Service<T = never> implements AsyncDisposable {
         this.#stopFromInit(reason);
         return RESOLVED;
       case 'stopped':
-        return this.#sweep(parentRun);
+        return sweepChildren(this, parentRun, (run) => armDeadline(this, run));
       case 'crashed':
       case 'stopping':
-        if (!current) return this.#sweep(parentRun);
+        if (!current) return sweepChildren(this, parentRun, (run) => armDeadline(this, run));
         if (parentRun) parentRun.deadline.join(current.deadline);
         return this.state === 'crashed' ? current.promise!.then(noop, noop) : current.promise!;
     }
-    const startInFlight = this.#startRun?.hook && { phase: this.#startRun.phase, hook: this.#startRun.hook };
+    const startRun = this.#startRun;
+    this.#startRun = undefined;
+    const startInFlight = startRun?.hook && { phase: startRun.phase, hook: startRun.hook };
     this.#setState('stopping', reason);
     this.#announceStop(reason);
-    const isLeaf =
-      !startInFlight &&
-      this.#children.length === 0 &&
-      !this.#work &&
-      !this.#teardowns &&
-      !hasStopHooks(this, Service.prototype);
-    if (isLeaf) return this.#stopLeaf(reason, parentRun !== undefined);
-    const run = new StopRun(this.path, reason, parentRun?.deadline ?? new StopDeadline(), !parentRun, false);
+    const byParent = parentRun !== undefined;
+    if (!startInFlight && !this.#children.length && !this.#work && !hasStopHooks(this, Service.prototype)) {
+      // nothing to stop but itself: synchronous, stopped as it began
+      this.#setState('stopped', reason, this.#since);
+      if (!byParent && reason.type !== 'parent') this.#parent?.[$.childStopped](this, reason);
+      startRun?.end(RESOLVED);
+      return RESOLVED;
+    }
+    const run = new StopRun(this.path, reason, parentRun?.deadline ?? new StopDeadline(), !byParent, false);
     this.#stopRun = run;
-    run.promise = this.#teardown(run, startInFlight || undefined);
-    this.#startRun?.end(run.promise);
+    run.promise = runStop(this, run, startInFlight || undefined, () => {
+      this.#stopRun = undefined;
+      this.#setState('stopped', reason);
+      if (!byParent && reason.type !== 'parent') this.#parent?.[$.childStopped](this, reason);
+    });
+    startRun?.end(run.promise);
     return run.promise;
   }
 
-  /**
-   * A stop of a service that is already stopped or crashed still stops the children someone started
-   * since (`child.start()` under an idle parent), under the same budget as any stop.
-   */
-  #sweep(parentRun: StopRun | undefined): Promise<void> {
-    const isBusy = (child: Service<any>): boolean =>
-      child.state !== 'init' && child.state !== 'stopped' && child.state !== 'crashed';
-    if (!this.#children.some((child) => isBusy(child) || child.#stopRun !== undefined)) return RESOLVED;
-    const reason: StopReason = { type: 'parent', parent: this.path };
-    const run = new StopRun(this.path, reason, parentRun?.deadline ?? new StopDeadline(), !parentRun, false);
-    const arm = (): void => {
-      if (run.isRoot) run.deadline.arm(this.scheduler, this.#opts.stopTimeoutMs, () => this.#expire(run));
-    };
-    const stopping = stopChildren(this, run);
-    if (!stopping) return RESOLVED;
-    arm();
-    return stopping
-      .finally(() => run.isRoot && run.deadline.disarm())
-      .then(() => {
-        if (run.stuck) throw new StopTimeoutError(this.ref, run.stuck, run.errors ?? []);
-        if (run.errors) throw new ServiceStopError(this.ref, run.errors);
-      });
+  #stopFromInit(reason: StopReason): void {
+    this.#setState('stopped', reason);
+    this.#announceStop(reason);
+    const parentReason: StopReason = { type: 'parent', parent: this.path };
+    for (const child of this.#children) if (child.state === 'init') child.#stopFromInit(parentReason);
   }
 
   /**
@@ -611,72 +535,21 @@ export class Service<T = never> implements AsyncDisposable {
     return step !== 'onCrash' && step !== 'start-hook' && step !== 'onStop';
   }
 
-  /** True when this service or a descendant is starting, running or stopping (a crash teardown too). */
-  #isBusy(): boolean {
+  /** @internal True when this service or a descendant is starting, running or stopping (a crash teardown too). */
+  [$.isBusy](): boolean {
     const state = this.state;
     if (state === 'starting' || state === 'running' || state === 'stopping' || this.#stopRun) return true;
-    return this.#children.some((child) => child.#isBusy());
-  }
-
-  /** The stop of a service with nothing to stop but itself: synchronous, stopped as it began. */
-  #stopLeaf(reason: StopReason, byParent: boolean): Promise<void> {
-    this.#setState('stopped', reason, this.#since);
-    if (!byParent && reason.type !== 'parent') this.#parent?.[$.childStopped](this, reason);
-    return RESOLVED;
-  }
-
-  #stopFromInit(reason: StopReason): void {
-    this.#setState('stopped', reason);
-    this.#announceStop(reason);
-    const parentReason: StopReason = { type: 'parent', parent: this.path };
-    for (const child of this.#children) if (child.state === 'init') child.#stopFromInit(parentReason);
-  }
-
-  /** Runs the stop steps under `run`, then settles the state and the outcome (steps 2–7, or a crash teardown). */
-  async #teardown(
-    run: StopRun,
-    startInFlight?: { phase: string; hook: PromiseLike<unknown> },
-  ): Promise<void> {
-    const t0 = this.#since;
-    const arm = (): void => {
-      if (run.isRoot) run.deadline.arm(this.scheduler, this.#opts.stopTimeoutMs, () => this.#expire(run));
-    };
-    try {
-      await runStopSteps(this, run, startInFlight, arm);
-    } finally {
-      if (run.isRoot) run.deadline.disarm();
-      run.step = 'done';
-      this.#stopRun = undefined;
-      if (run.crashing) this.#stopDurationMs = this.scheduler.now() - t0;
-      else this.#setState('stopped', run.reason);
-    }
-    const isOwnStop = run.isRoot && !run.crashing && run.reason.type !== 'parent';
-    if (isOwnStop) this.#parent?.[$.childStopped](this, run.reason);
-    if (run.stuck) throw new StopTimeoutError(this.ref, run.stuck, run.errors ?? []);
-    if (!run.errors) return;
-    if (!run.crashing) throw new ServiceStopError(this.ref, run.errors);
-    for (const error of run.errors)
-      this.logger.error({ service: this.path, err: error }, 'crash teardown failed');
-  }
-
-  /** The budget of a stop this service is the root of ran out: name what is stuck, abandon the subtree. */
-  #expire(run: StopRun): void {
-    const now = this.scheduler.now();
-    const stuck = (run.stuck = run.deadline.expire(now));
-    this.emitEvent({ type: 'stop-timeout', service: this.ref, at: now, stuck });
-    this.logger.error({ service: this.path, stuck }, 'stop timed out');
+    return this.#children.some((child) => child[$.isBusy]());
   }
 
   /** @internal Unsubscribes the work (stop step 4); what the stop must still await. */
   [$.stopWork](): WorkStop | undefined {
-    const work = this.#work;
-    if (!work) return undefined;
-    return { waits: work.stopAll(), release: () => work.releaseDrained() };
+    return this.#work?.stop();
   }
 
   /** @internal The teardowns to run now, last in first out (stop step 5). */
   [$.takeTeardowns](): Teardown[] | undefined {
-    return this.#teardowns?.takeForStop();
+    return this.#work?.takeTeardowns();
   }
 
   // ─── restart and crash ──────────────────────────────────────────────────────────────────────
@@ -712,6 +585,8 @@ export class Service<T = never> implements AsyncDisposable {
     const state = this.state;
     if (state !== 'starting' && state !== 'running') return;
     this.#crashReason = error;
+    const startRun = this.#startRun;
+    this.#startRun = undefined;
     const reason: StopReason = { type: 'crash', error };
     this.#setState('crashed', reason);
     this.emitEvent({ type: 'crash', service: this.ref, at: this.#since, error });
@@ -723,9 +598,14 @@ export class Service<T = never> implements AsyncDisposable {
     this.#announceStop(reason);
     const run = new StopRun(this.path, reason, new StopDeadline(), true, true);
     this.#stopRun = run;
+    const t0 = this.#since;
+    const finish = (): void => {
+      this.#stopRun = undefined;
+      this.#stopDurationMs = this.scheduler.now() - t0;
+    };
     // a crash teardown that timed out was already reported as a stop-timeout event and logged
-    run.promise = this.#teardown(run).catch(noop);
-    if (this.#startRun) this.#startRun.end(run.promise, { error });
+    run.promise = runStop(this, run, undefined, finish).catch(noop);
+    startRun?.end(run.promise, { error });
     this.#parent?.[$.childCrashed](this, error);
   }
 
@@ -794,7 +674,7 @@ export class Service<T = never> implements AsyncDisposable {
     );
   }
 
-  /** Waits for every input (see {@link Service.wait}); the result lists their results in input order. */
+  /** Waits for every input (see {@link wait}); the result lists their results in input order. */
   waitMany(
     inputs: ObservableInput<unknown>[],
     options?: { timeout?: Duration },
@@ -836,21 +716,6 @@ export class Service<T = never> implements AsyncDisposable {
 
   // ─── work and teardown registration ─────────────────────────────────────────────────────────
 
-  /** True while a registration belongs to the current run rather than the definition. */
-  #isInRun(): boolean {
-    const state = this.state;
-    return state === 'starting' || state === 'running' || state === 'stopping' || this.#isCrashTearingDown();
-  }
-
-  #addWork(make: (nextName: WorkSet['nextName']) => WorkDef): void {
-    const work = (this.#work ??= new WorkSet());
-    const def = make((kind) => work.nextName(kind));
-    if (!this.#isInRun()) return work.add(def, false);
-    if (this.shouldStop) return; // the run is ending: nothing new starts
-    const isWorkStarted = this.state === 'running' || this.#startRun?.phase === 'onStarted';
-    work.add(def, true, isWorkStarted ? this.#workHost() : undefined);
-  }
-
   /**
    * Adds a task: `fn(signal)` is subscribed on every start (after the children run) and unsubscribed
    * at stop, or awaited with `drain: true`. A failure crashes the service.
@@ -858,7 +723,7 @@ export class Service<T = never> implements AsyncDisposable {
    * @throws TypeError for a non-function `fn` or invalid options.
    */
   addTask(fn: (signal: AbortSignal) => ObservableInput<unknown>, options?: TaskOptions): void {
-    this.#addWork((nextName) => taskDef(fn, options, nextName));
+    this.#workOf().add((nextName) => taskDef(fn, options, nextName));
   }
 
   /**
@@ -868,7 +733,7 @@ export class Service<T = never> implements AsyncDisposable {
    * @throws TypeError for a non-positive interval or a non-function `fn`.
    */
   addTimer(interval: Duration, fn: (tick: TimerTick) => unknown, options?: TimerOptions): void {
-    this.#addWork((nextName) => timerDef(interval, fn, options, nextName));
+    this.#workOf().add((nextName) => timerDef(interval, fn, options, nextName));
   }
 
   /**
@@ -877,7 +742,7 @@ export class Service<T = never> implements AsyncDisposable {
    * @throws TypeError for an invalid expression or time zone.
    */
   addCron(expression: string, fn: () => unknown, options?: CronOptions): void {
-    this.#addWork((nextName) => cronDef(expression, fn, options, nextName));
+    this.#workOf().add((nextName) => cronDef(expression, fn, options, nextName));
   }
 
   /**
@@ -886,15 +751,7 @@ export class Service<T = never> implements AsyncDisposable {
    */
   addTeardown(teardown: Teardown): void {
     assertTeardown(teardown);
-    if (!this.#stopRun?.teardownsTaken)
-      return (this.#teardowns ??= new TeardownStack()).add(teardown, this.#isInRun());
-    try {
-      const result = runTeardown(teardown);
-      if (isThenable(result))
-        Promise.resolve(result).catch((error: unknown) => this.#workFailed(error, true));
-    } catch (error) {
-      this.#workFailed(error, true);
-    }
+    this.#workOf().addTeardown(teardown);
   }
 
   // ─── dependencies ───────────────────────────────────────────────────────────────────────────
@@ -904,7 +761,7 @@ export class Service<T = never> implements AsyncDisposable {
    *
    * @remarks Adding the same child again is a no-op; a stopped or idle child moves from another
    * parent; a running one cannot. On a running parent the child stays idle (a warning is logged):
-   * use {@link Service.addRuntimeDependency} to start it too.
+   * use {@link addRuntimeDependency} to start it too.
    * @throws TypeError when `child` is not a Service or is this service or one of its ancestors;
    * InvalidStateError when it runs under another parent.
    */
@@ -955,12 +812,15 @@ export class Service<T = never> implements AsyncDisposable {
     return child;
   }
 
-  /** Stops a child, then detaches it. */
+  /** Stops a child (and what it runs), then detaches it. */
   async removeDependency(child: Service<any>): Promise<void> {
     if (!(child instanceof Service)) throw new TypeError(`child must be a Service; received ${show(child)}`);
     if (child.#parent !== this) return;
+    const reason: StopReason = { type: 'parent', parent: this.path };
     try {
-      await child.#stop({ type: 'parent', parent: this.path }, undefined);
+      // a start that was waiting for this stop may begin before the detach: stop that one too
+      do await child.#stop(reason, undefined);
+      while (child.#parent === this && child[$.isBusy]());
     } finally {
       if (child.#parent === this) this.#detach(child);
     }
@@ -980,8 +840,8 @@ export class Service<T = never> implements AsyncDisposable {
       this.emitEvent({ type: 'child', service: this.ref, at: this.scheduler.now(), child, op });
   }
 
-  /** @internal How the children start and stop: one by one, or all at once. */
-  get [$.concurrency](): { readonly parallelStart: boolean; readonly parallelStop: boolean } {
+  /** @internal How the children start and stop, and the stop budget. */
+  get [$.settings](): LifecycleSettings {
     return this.#opts;
   }
 

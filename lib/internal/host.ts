@@ -3,22 +3,13 @@
  * methods the sequences call. Declared structurally so that those modules never import `Service`.
  */
 import type { SchedulerLike } from 'rxjs';
-import type { StopReason } from '../events.js';
+import type { LifecycleEvent, ServiceRef, StopReason } from '../events.js';
+import type { Logger } from '../logger.js';
 import type { ServiceState } from '../state.js';
 import type { Teardown } from '../teardown.js';
 import type { HookName } from './hooks.js';
 import type { StopRun } from './stop-run.js';
-import {
-  beforeChildrenStop,
-  beginFirstStart,
-  callHook,
-  concurrency,
-  startPhase,
-  startWork,
-  stopAsChild,
-  stopWork,
-  takeTeardowns,
-} from './symbols.js';
+import type * as $ from './symbols.js';
 
 /** What the stop must await of the work, by phase, and how to let drained inputs go afterwards. */
 export interface WorkStop {
@@ -26,23 +17,38 @@ export interface WorkStop {
   release(): void;
 }
 
+/** How a service's children start and stop, and its stop budget. */
+export interface LifecycleSettings {
+  readonly parallelStart: boolean;
+  readonly parallelStop: boolean;
+  readonly stopTimeoutMs: number;
+}
+
 /** @internal A service seen by the lifecycle sequences. */
 export interface LifecycleHost {
   readonly path: string;
+  readonly ref: ServiceRef;
   readonly state: ServiceState;
   readonly scheduler: SchedulerLike;
+  readonly logger: Logger;
   readonly crashReason: unknown;
   readonly parent: LifecycleHost | undefined;
   readonly children: readonly LifecycleHost[];
-  /** How the children start and stop: one by one, or all at once. */
-  readonly [concurrency]: { readonly parallelStart: boolean; readonly parallelStop: boolean };
+  readonly [$.settings]: LifecycleSettings;
+  readonly [$.startPhase]: string | undefined;
   start(): Promise<void>;
-  [callHook](hook: HookName, arg?: unknown): PromiseLike<unknown> | undefined;
-  [beginFirstStart](): boolean;
-  [startWork](): void;
-  [startPhase]: string | undefined;
-  [stopAsChild](reason: StopReason, parentRun: StopRun): Promise<void>;
-  [beforeChildrenStop]?(): PromiseLike<unknown> | void;
-  [stopWork](): WorkStop | undefined;
-  [takeTeardowns](): Teardown[] | undefined;
+  stop(): Promise<void>;
+  crash(error: unknown): void;
+  [$.callHook](hook: HookName, arg?: unknown): PromiseLike<unknown> | undefined;
+  [$.beginFirstStart](): boolean;
+  [$.startWork](): void;
+  [$.enterRunning](): void;
+  [$.onStopBegin](waiter: () => void): () => void;
+  [$.stopAsChild](reason: StopReason, parentRun: StopRun): Promise<void>;
+  [$.beforeChildrenStop]?(): PromiseLike<unknown> | void;
+  [$.stopWork](): WorkStop | undefined;
+  [$.takeTeardowns](): Teardown[] | undefined;
+  [$.isBusy](): boolean;
+  [$.isObserved](): boolean;
+  [$.emit](event: LifecycleEvent): void;
 }

@@ -8,7 +8,7 @@
 const pauses = new WeakMap<object, number>();
 
 /** A service seen only through its parent link (keeps this module free of a Service import). */
-interface HasParent {
+export interface HasParent {
   readonly parent: HasParent | undefined;
 }
 

@@ -3,8 +3,11 @@
  * flight, whether a stop or crash ended it, and the steps themselves (section 3.1 of the contract).
  */
 import { startChildren } from '../children.js';
+import { StartTimeoutError } from '../errors.js';
 import type { LifecycleHost } from './host.js';
-import { beginFirstStart, callHook, startPhase, startWork } from './symbols.js';
+import { beginFirstStart, callHook, enterRunning, onStopBegin, startPhase, startWork } from './symbols.js';
+
+const noop = (): void => {};
 
 /** @internal The bookkeeping of one start. */
 export class StartRun {
@@ -63,6 +66,60 @@ export class StartRun {
     this.phase = 'onStarted';
     if ((pending = host[callHook]('onStarted'))) await this.#awaitHook(pending);
   }
+}
+
+/**
+ * @internal Runs `run` to its end (section 3.1): the steps, within `timeoutMs`, abortable through
+ * `signal`. Resolves once the service runs, or once a stop that ended the start has finished; rejects
+ * with the crash that ended it (a failing step, the timeout) once torn down, or with `signal.reason`.
+ */
+export async function runStart(
+  host: LifecycleHost,
+  run: StartRun,
+  timeoutMs: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  let aborted = false;
+  const onAbort = (): void => {
+    aborted = true;
+    host.stop().catch(noop);
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const error = timeoutMs === undefined ? undefined : new StartTimeoutError(host.ref, 'onStart', timeoutMs);
+  const timer =
+    error &&
+    host.scheduler.schedule(() => {
+      if (!run.isLive(host)) return;
+      error.setPhase(run.phase, stuckStart(host, run.phase));
+      host.crash(error);
+    }, timeoutMs);
+  try {
+    // The steps end, or a stop or crash begins (a hung hook must not hold start() past the rollback).
+    await new Promise<void>((resolve) => {
+      const off = host[onStopBegin](resolve);
+      run.steps(host).then(
+        () => {
+          off();
+          if (run.isLive(host)) host[enterRunning]();
+          resolve();
+        },
+        (failure: unknown) => {
+          off();
+          if (run.isLive(host)) host.crash(failure);
+          resolve();
+        },
+      );
+    });
+  } finally {
+    timer?.unsubscribe();
+    signal?.removeEventListener('abort', onAbort);
+  }
+  if (!run.isOver) return; // running
+  // A crash ended the start: reject with it once torn down. A stop did: resolve once it finished
+  // (its errors go to its own caller).
+  await run.ending?.then(noop, noop);
+  if (run.crash) throw run.crash.error;
+  if (aborted) throw signal!.reason;
 }
 
 /**

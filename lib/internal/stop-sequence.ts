@@ -5,12 +5,13 @@
  * deadline.
  */
 import { stopChildren } from '../children.js';
+import { ServiceStopError, StopTimeoutError } from '../errors.js';
 import { runTeardown } from '../teardown.js';
 import type { LifecycleHost } from './host.js';
 import type { HookName } from './hooks.js';
 import { isThenable } from './is-thenable.js';
 import type { StopRun } from './stop-run.js';
-import { beforeChildrenStop, callHook, stopWork, takeTeardowns } from './symbols.js';
+import { beforeChildrenStop, callHook, emit, settings, stopWork, takeTeardowns } from './symbols.js';
 
 /** What the stop of a service that was starting must let finish first. */
 export interface StartInFlight {
@@ -77,4 +78,44 @@ export async function runStopSteps(
   }
   run.step = 'onShutdown';
   if ((pending = hook('onShutdown'))) await pending;
+}
+
+/**
+ * @internal A whole stop of `host` under `run`: the steps within the budget (the root of a stop arms
+ * its deadline at the first wait), then `finish()` (the state transition), then the outcome:
+ * `StopTimeoutError` when this stop's own deadline expired, `ServiceStopError` for collected errors
+ * (a crash teardown logs them instead: the crash is what is reported).
+ */
+export async function runStop(
+  host: LifecycleHost,
+  run: StopRun,
+  startInFlight: StartInFlight | undefined,
+  finish: () => void,
+): Promise<void> {
+  try {
+    await runStopSteps(host, run, startInFlight, () => armDeadline(host, run));
+  } finally {
+    if (run.isRoot) run.deadline.disarm();
+    run.step = 'done';
+    finish();
+  }
+  if (run.stuck) throw new StopTimeoutError(host.ref, run.stuck, run.errors ?? []);
+  if (!run.errors) return;
+  if (!run.crashing) throw new ServiceStopError(host.ref, run.errors);
+  for (const error of run.errors)
+    host.logger.error({ service: host.path, err: error }, 'crash teardown failed');
+}
+
+/**
+ * @internal Arms the deadline of a stop `host` is the root of: when it passes, what is stuck below is
+ * named (a `stop-timeout` event, an error log) and abandoned.
+ */
+export function armDeadline(host: LifecycleHost, run: StopRun): void {
+  if (!run.isRoot) return;
+  run.deadline.arm(host.scheduler, host[settings].stopTimeoutMs, () => {
+    const at = host.scheduler.now();
+    const stuck = (run.stuck = run.deadline.expire(at));
+    host[emit]({ type: 'stop-timeout', service: host.ref, at, stuck });
+    host.logger.error({ service: host.path, stuck }, 'stop timed out');
+  });
 }

@@ -39,5 +39,26 @@ export const stopAsChild: unique symbol = Symbol('rxmode.stopAsChild');
 /** `service[startPhase]`: the step the start in flight is in (`onStart`, `children`, …), if starting. */
 export const startPhase: unique symbol = Symbol('rxmode.startPhase');
 
-/** `service[concurrency]`: whether its children start and stop one by one or all at once. */
-export const concurrency: unique symbol = Symbol('rxmode.concurrency');
+/** `service[settings]`: how its children start and stop, and its stop budget. */
+export const settings: unique symbol = Symbol('rxmode.settings');
+
+/** `service[emit](event)`: emits a lifecycle event on its and every ancestor's `events$`. */
+export const emit: unique symbol = Symbol('rxmode.emit');
+
+/** `service[isObserved]()`: true when it or an ancestor has an `events$` subscriber. */
+export const isObserved: unique symbol = Symbol('rxmode.isObserved');
+
+/** `service[onStopBegin](waiter)`: calls `waiter` once when a stop or crash begins; returns a remover. */
+export const onStopBegin: unique symbol = Symbol('rxmode.onStopBegin');
+
+/** `service[enterRunning]()`: the last step of a start, `starting → running`. */
+export const enterRunning: unique symbol = Symbol('rxmode.enterRunning');
+
+/** `service[isBusy]()`: true when it or a descendant is starting, running or stopping. */
+export const isBusy: unique symbol = Symbol('rxmode.isBusy');
+
+/** `service[registration]()`: where work or a teardown registered now belongs (see `ServiceWork`). */
+export const registration: unique symbol = Symbol('rxmode.registration');
+
+/** `service[failStop](error)`: collects an error into the stop in progress; false when none is. */
+export const failStop: unique symbol = Symbol('rxmode.failStop');

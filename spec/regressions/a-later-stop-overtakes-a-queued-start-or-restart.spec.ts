@@ -52,4 +52,20 @@ describe('regression: a later stop overtakes a queued start or restart', () => {
     expect([child.parent, child.state]).to.deep.equal([undefined, 'stopped']);
     await clock.until(root.stop());
   });
+
+  it('removeDependency() during a stop that a start waits for detaches a stopped child', async () => {
+    const clock = createVirtualClock();
+    const root = new Service({ scheduler: clock.scheduler });
+    const child = root.addDependency(new Service({ name: 'child' }));
+    child.addTask(() => new Promise<void>((resolve) => clock.scheduler.schedule(() => resolve(), 2)), {
+      drain: true,
+    });
+    await clock.until(root.start());
+    const stopping = child.stop();
+    const started = child.start(); // waits for the stop, then would start again
+    const removing = root.removeDependency(child);
+    await clock.until(Promise.all([stopping, started, removing]));
+    expect([child.parent, child.state]).to.deep.equal([undefined, 'stopped']);
+    await clock.until(root.stop());
+  });
 });
