@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { Buffer } from 'node:buffer';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,34 +27,54 @@ const emit = (row) => process.stdout.write(`${JSON.stringify({ impl: 'rxmode', .
 
 // ─── bundle size ─────────────────────────────────────────────────────────────────────────────────
 
+const sizes = (code) => ({
+  minifiedBytes: code.length,
+  gzipBytes: gzipSync(code, { level: 9 }).length,
+  brotliBytes: brotliCompressSync(code).length,
+});
+
 async function bundle(external, only) {
   // `only`: what an application importing just these names pays once its bundler drops the rest
-  const input = only
-    ? {
-        stdin: {
-          contents: `export { ${only} } from ${JSON.stringify(entry)};`,
-          resolveDir: root,
-          loader: 'ts',
-        },
-      }
-    : { entryPoints: [entry] };
+  const virtualEntry = {
+    name: 'entry',
+    setup(b) {
+      b.onResolve({ filter: /^rxmode-entry$/ }, () => ({ path: 'rxmode-entry', namespace: 'entry' }));
+      b.onLoad({ filter: /.*/, namespace: 'entry' }, () => ({
+        contents: only
+          ? `export { ${only} } from ${JSON.stringify(entry)};`
+          : `export * from ${JSON.stringify(entry)};`,
+        resolveDir: root,
+        loader: 'ts',
+      }));
+    },
+  };
+  // Code splitting, as an application's bundler does: what rxmode loads on first use (croner, for
+  // cron jobs) lands in chunks of its own, fetched only when used; the figure is the entry chunk.
   const result = await build({
-    ...input,
+    entryPoints: ['rxmode-entry'],
+    plugins: [virtualEntry],
     bundle: true,
+    splitting: true,
+    outdir: 'out',
     minify: true,
     format: 'esm',
     platform: 'neutral',
     target: 'es2022',
     external,
     write: false,
+    metafile: true,
     logLevel: 'silent',
   });
-  const code = result.outputFiles[0].contents;
-  return {
-    minifiedBytes: code.length,
-    gzipBytes: gzipSync(code, { level: 9 }).length,
-    brotliBytes: brotliCompressSync(code).length,
-  };
+  const outputs = result.metafile.outputs;
+  const entryFile = Object.keys(outputs).find((file) => outputs[file].entryPoint);
+  const byPath = new Map(result.outputFiles.map((file) => [path.relative(process.cwd(), file.path), file]));
+  const code = byPath.get(entryFile).contents;
+  // chunks the entry needs at once (imported statically) count with it; dynamic ones do not
+  const eager = outputs[entryFile].imports.filter((i) => i.kind === 'import-statement' && byPath.has(i.path));
+  const entryCode = Buffer.concat([code, ...eager.map((i) => byPath.get(i.path).contents)]);
+  const lazy = [...byPath.keys()].filter((file) => file !== entryFile && !eager.some((i) => i.path === file));
+  const lazyCode = Buffer.concat(lazy.map((file) => byPath.get(file).contents));
+  return { ...sizes(entryCode), lazyGzipBytes: lazy.length ? gzipSync(lazyCode, { level: 9 }).length : 0 };
 }
 
 emit({ workload: 'bundle', variant: 'rxjs external', ...(await bundle(['rxjs', 'rxjs/*'])) });

@@ -339,6 +339,11 @@ export class Service<T = never> implements AsyncDisposable {
       return this.#stopRun!.promise!.then(again, again);
     }
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    const loading = this.#work?.ready(); // croner, when a cron job is the first to need it
+    if (loading) {
+      const isOvertaken = this.#overtaking();
+      return loading.then(() => (isOvertaken() ? undefined : this.start(options)));
+    }
     const isLeaf =
       timeoutMs === undefined &&
       signal === undefined &&

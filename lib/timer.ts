@@ -2,16 +2,15 @@
  * Fixed-rate ticks on an injected scheduler: the tick source behind `addTimer` and `itertimer`,
  * with drift and overlap accounting. Ticks fall at start + k × interval; missed ticks are not replayed.
  */
-import {
-  Observable,
-  asyncScheduler,
-  type SchedulerAction,
-  type SchedulerLike,
-  type Subscription,
-} from 'rxjs';
+import { Observable, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import { parseDuration, type Duration } from './duration.js';
+import { clockFor, type ClockOrigin } from './internal/clock.js';
 
-/** One tick of a timer. All times are scheduler times in ms. */
+/**
+ * One tick of a timer. All times are in ms on the scheduler's clock: virtual time under a test
+ * scheduler; with the default `asyncScheduler`, epoch ms (`Date.now()`) read when the timer started
+ * and advanced by the monotonic `performance.now()` since, so they have sub-millisecond precision.
+ */
 export interface TimerTick {
   /** Body runs so far in this run, from 0 (the `execFirst` run, when set); skipped ticks take none. */
   readonly index: number;
@@ -54,15 +53,22 @@ export function parseInterval(interval: Duration, option = 'interval'): number {
 }
 
 /**
- * @internal Starts a fixed-rate tick loop; unsubscribing the returned subscription stops it.
+ * @internal Starts a fixed-rate tick loop; unsubscribing the returned subscription stops it. Loops
+ * started together (the timers of one run) pass one `origin` (`readOrigin`) and share its grid.
+ *
+ * @remarks Each tick is re-armed for the next slot of the ideal schedule (start + k × interval) from
+ * the clock of `scheduler` (see `clockFor`): with rxjs `asyncScheduler` a sub-millisecond monotonic
+ * clock and the host's `setTimeout`, otherwise the scheduler's own time and actions.
  */
 export function scheduleTicks(
   intervalMs: number,
   scheduler: SchedulerLike,
   execFirst: boolean,
   handlers: TickHandlers,
+  origin?: ClockOrigin,
 ): Subscription {
-  const start = scheduler.now();
+  const clock = clockFor(scheduler, origin);
+  const start = clock.start;
   let slot = 1;
   let index = 0;
   let overlaps = 0;
@@ -74,8 +80,8 @@ export function scheduleTicks(
       handlers.fire({ index: index++, scheduledAt, firedAt, driftMs: firedAt - scheduledAt, overlaps });
     }
   };
-  function tick(this: SchedulerAction<void>): void {
-    const now = scheduler.now();
+  const tick = (): number => {
+    const now = clock.now();
     fire(start + slot * intervalMs, now);
     // Slots that passed while the body (or the event loop) held us up are skipped, not replayed.
     const due = Math.floor((now - start) / intervalMs) + 1;
@@ -86,9 +92,9 @@ export function scheduleTicks(
       }
     }
     slot = Math.max(slot + 1, due);
-    this.schedule(undefined, Math.max(0, start + slot * intervalMs - scheduler.now()));
-  }
-  const subscription = scheduler.schedule(tick, intervalMs);
+    return Math.max(0, start + slot * intervalMs - clock.now());
+  };
+  const subscription = clock.loop(Math.max(0, start + intervalMs - clock.now()), tick);
   if (execFirst) fire(start, start);
   return subscription;
 }

@@ -1,6 +1,7 @@
 // Specs for the standalone Timer (API.md section 7): a cold Observable of fixed-rate TimerTicks, each
 // subscriber on its own schedule, driven by an injected scheduler in virtual time.
 import { expect } from 'chai';
+import sinon from 'sinon';
 import { Observable, VirtualTimeScheduler, take } from 'rxjs';
 import { Timer, type TimerTick } from '../lib/index.js';
 import { createVirtualClock, type VirtualClock } from '../lib/testing/index.js';
@@ -122,5 +123,67 @@ describe('Timer', () => {
     expect(() => new Timer(0)).to.throw(TypeError, /interval.*0/);
     expect(() => new Timer(-10)).to.throw(TypeError, /interval.*-10/);
     expect(() => new Timer('often' as any)).to.throw(TypeError, /interval.*"often"/);
+  });
+});
+
+describe('Timer on the default scheduler', () => {
+  it('keeps the ideal schedule in real time, with sub-millisecond times on the epoch clock', async () => {
+    const before = Date.now();
+    const ticks = await new Promise<TimerTick[]>((resolve) => {
+      const seen: TimerTick[] = [];
+      const subscription = new Timer(20).subscribe((tick) => {
+        seen.push(tick);
+        if (seen.length === 5) {
+          subscription.unsubscribe();
+          resolve(seen);
+        }
+      });
+    });
+    const start = ticks[0]!.scheduledAt - 20;
+    expect(start).to.be.within(before, Date.now());
+    ticks.forEach((tick, k) => {
+      expect(tick.scheduledAt).to.equal(start + (k + 1) * 20);
+      expect(tick.driftMs).to.equal(tick.firedAt - tick.scheduledAt);
+      // a loaded machine delays ticks; a tick is never more than a timer tolerance early
+      expect(tick.driftMs).to.be.above(-2);
+    });
+    expect(
+      ticks.some((tick) => !Number.isInteger(tick.firedAt)),
+      'sub-millisecond times',
+    ).to.equal(true);
+  });
+
+  it('follows sinon fake timers installed after rxmode loaded', async () => {
+    const fake = sinon.useFakeTimers({ now: 1_000 });
+    try {
+      const ticks: TimerTick[] = [];
+      const subscription = new Timer(100).subscribe((tick) => ticks.push(tick));
+      await fake.tickAsync(350);
+      subscription.unsubscribe();
+      expect(ticks.map((t) => [t.scheduledAt, t.firedAt])).to.deep.equal([
+        [1_100, 1_100],
+        [1_200, 1_200],
+        [1_300, 1_300],
+      ]);
+      expect(fake.countTimers()).to.equal(0);
+    } finally {
+      fake.restore();
+    }
+  });
+
+  it('follows fake timers that leave performance.now() real', async () => {
+    const fake = sinon.useFakeTimers({
+      now: 0,
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+    });
+    try {
+      const ticks: number[] = [];
+      const subscription = new Timer(10).subscribe((tick) => ticks.push(tick.firedAt));
+      await fake.tickAsync(30);
+      subscription.unsubscribe();
+      expect(ticks).to.deep.equal([10, 20, 30]);
+    } finally {
+      fake.restore();
+    }
   });
 });

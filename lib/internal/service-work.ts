@@ -87,6 +87,11 @@ export class ServiceWork {
     return this.#teardowns?.takeForStop();
   }
 
+  /** Settles once every cron job can tell its times (croner loads on first use); else undefined. */
+  ready(): Promise<void> | undefined {
+    return this.#work?.ready();
+  }
+
   /** The phase names of the work under way. */
   active(): string[] {
     return this.#work?.active() ?? [];

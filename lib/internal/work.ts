@@ -14,6 +14,7 @@ import {
 import type { TimerTick } from '../timer.js';
 import { scheduleTicks } from '../timer.js';
 import { isThenable } from './is-thenable.js';
+import { readOrigin, type ClockOrigin } from './clock.js';
 import { scheduleCron, type CronSchedule } from './cron.js';
 
 /** What a piece of work needs from its service while it runs. */
@@ -214,26 +215,41 @@ function startInput(
 }
 
 /** Starts a timer or a cron job: bodies never overlap; a due tick while one runs is skipped. */
-function startTicking(def: Extract<WorkDef, { kind: 'timer' | 'cron' }>, host: WorkHost): Running {
+function startTicking(
+  def: Extract<WorkDef, { kind: 'timer' | 'cron' }>,
+  host: WorkHost,
+  origin: ClockOrigin | undefined,
+): Running {
   let inFlight: PromiseLike<unknown> | undefined;
   const settle = (): void => void (inFlight = undefined);
   const isBusy = (): boolean => inFlight !== undefined || host.isPaused();
   let subscription: Subscription;
   if (def.kind === 'timer') {
     const quarter = def.intervalMs / 4;
-    subscription = scheduleTicks(def.intervalMs, host.scheduler, def.execFirst, {
-      isBusy,
-      skipped: (scheduledAt, firedAt) => host.tickEvent('timer-overlap', def.name, firedAt - scheduledAt),
-      fire: (tick) => {
-        if (tick.driftMs > quarter) host.tickEvent('timer-drift', def.name, tick.driftMs);
-        inFlight = runBody(() => def.fn(tick), host, settle);
+    subscription = scheduleTicks(
+      def.intervalMs,
+      host.scheduler,
+      def.execFirst,
+      {
+        isBusy,
+        skipped: (scheduledAt, firedAt) => host.tickEvent('timer-overlap', def.name, firedAt - scheduledAt),
+        fire: (tick) => {
+          if (tick.driftMs > quarter) host.tickEvent('timer-drift', def.name, tick.driftMs);
+          inFlight = runBody(() => def.fn(tick), host, settle);
+        },
       },
-    });
+      origin,
+    );
   } else {
-    subscription = scheduleCron(def.schedule, host.scheduler, (scheduledAt, firedAt) => {
-      if (isBusy()) host.tickEvent('timer-overlap', def.name, firedAt - scheduledAt);
-      else inFlight = runBody(() => def.fn(), host, settle);
-    });
+    subscription = scheduleCron(
+      def.schedule,
+      host.scheduler,
+      (scheduledAt, firedAt) => {
+        if (isBusy()) host.tickEvent('timer-overlap', def.name, firedAt - scheduledAt);
+        else inFlight = runBody(() => def.fn(), host, settle);
+      },
+      (error) => host.fail(error, false),
+    );
   }
   return {
     phase: `${def.kind}:${def.name}`,
@@ -243,8 +259,15 @@ function startTicking(def: Extract<WorkDef, { kind: 'timer' | 'cron' }>, host: W
   };
 }
 
-function startWork(def: WorkDef, host: WorkHost, check?: (result: unknown) => void): Running {
-  return def.kind === 'run' || def.kind === 'task' ? startInput(def, host, check) : startTicking(def, host);
+function startWork(
+  def: WorkDef,
+  host: WorkHost,
+  check?: (result: unknown) => void,
+  origin?: ClockOrigin,
+): Running {
+  return def.kind === 'run' || def.kind === 'task'
+    ? startInput(def, host, check)
+    : startTicking(def, host, origin);
 }
 
 /** @internal The work of one service: definitions, per-run registrations, and what is running. */
@@ -272,8 +295,20 @@ export class WorkSet {
    */
   startAll(host: WorkHost, run: WorkDef | undefined, check: (result: unknown) => void): void {
     if (run) this.#running.push(startWork(run, host, check));
-    for (const def of this.#definitions) this.#running.push(startWork(def, host));
-    for (const def of this.#perRun) this.#running.push(startWork(def, host));
+    // the timers of one run share one start instant, so their ticks fall together
+    const origin = readOrigin(host.scheduler);
+    for (const def of this.#definitions) this.#running.push(startWork(def, host, undefined, origin));
+    for (const def of this.#perRun) this.#running.push(startWork(def, host, undefined, origin));
+  }
+
+  /** Settles once every cron schedule can tell its times (croner is loaded on first use); else undefined. */
+  ready(): Promise<void> | undefined {
+    let waits: Promise<void>[] | undefined;
+    for (const def of [...this.#definitions, ...this.#perRun]) {
+      const ready = def.kind === 'cron' ? def.schedule.ready() : undefined;
+      if (ready) (waits ??= []).push(ready);
+    }
+    return waits && Promise.all(waits).then(() => undefined);
   }
 
   /** True while something was started and not yet stopped. */

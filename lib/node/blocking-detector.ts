@@ -3,8 +3,8 @@
  * huge JSON.parse, a blocking fs call) and reports it as a `blocked` event naming what was under way.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { SchedulerAction } from 'rxjs';
 import { parseDuration, show, type Duration } from '../duration.js';
+import { scheduleLoop } from '../internal/clock.js';
 import type { ServiceOptions } from '../options.js';
 import { Service } from '../service.js';
 import { activityOf } from './dump.js';
@@ -77,10 +77,10 @@ export class BlockingDetector extends Service {
       if (lagMs > this.timeoutMs) this.#report(lagMs, now);
     };
     const interval = this.intervalMs;
-    const action = scheduler.schedule(function (this: SchedulerAction<unknown>) {
+    const action = scheduleLoop(scheduler, interval, () => {
       sample();
-      this.schedule(undefined, interval);
-    }, interval);
+      return interval;
+    });
     this.addTeardown(() => {
       action.unsubscribe();
       histogram.disable();

@@ -6,9 +6,10 @@
 import { resolve as resolvePath, basename, extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
-import { Observable, type SchedulerAction, type Subscriber } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import { parseDuration, show } from '../duration.js';
 import { describe, InvalidStateError } from '../errors.js';
+import { scheduleLoop } from '../internal/clock.js';
 import type { LifecycleEvent, StopReason } from '../events.js';
 import { Service } from '../service.js';
 import type { ServiceSnapshot } from '../snapshot.js';
@@ -245,10 +246,10 @@ export class ThreadService<T = unknown, S = unknown> extends Service<T> {
       }
       link.ping();
     };
-    const action = this.scheduler.schedule(function (this: SchedulerAction<unknown>) {
+    const action = scheduleLoop(this.scheduler, every, () => {
       beat();
-      this.schedule(undefined, every);
-    }, every);
+      return every;
+    });
     this.addTeardown(() => action.unsubscribe());
   }
 

@@ -5,6 +5,7 @@
  */
 import { VirtualTimeScheduler } from 'rxjs';
 import { parseDuration, show, type Duration } from '../duration.js';
+import { loadsInFlight } from '../internal/lazy.js';
 
 /** Options of {@link createVirtualClock}. */
 export interface VirtualClockOptions {
@@ -16,7 +17,8 @@ export interface VirtualClockOptions {
   scheduler?: VirtualTimeScheduler;
   /**
    * Lets every pending promise callback run, without moving virtual time. Called before each timer
-   * firing and once at the end of every `advance()`, `until()` and `runAll()`.
+   * firing and once at the end of every `advance()`, `until()` and `runAll()`, after any module the
+   * library loads on first use (croner, for cron jobs) has loaded.
    *
    * @defaultValue one turn of the host's task queue (`setImmediate`, else a `MessageChannel`, else
    * `setTimeout(0)`), taken from the globals when this module was first loaded, so fake timers
@@ -135,7 +137,13 @@ class Clock implements VirtualClock {
   }
 
   flush(): Promise<void> {
-    return this.#flush();
+    return this.#settle();
+  }
+
+  /** Waits for modules loading on first use (croner), then lets promise callbacks run. */
+  #settle(): Promise<void> {
+    const loads = loadsInFlight();
+    return loads ? loads.then(() => this.#flush()) : this.#flush();
   }
 
   advance(duration: Duration): Promise<void> {
@@ -149,7 +157,7 @@ class Clock implements VirtualClock {
     }
     return this.#drive('advance()', async (step) => {
       for (;;) {
-        await this.#flush();
+        await this.#settle();
         const next = this.#next();
         if (!next || next.delay > time) break;
         step(next);
@@ -172,7 +180,7 @@ class Clock implements VirtualClock {
     return this.#drive('until()', async (step) => {
       const deadline = timeoutMs === undefined ? Infinity : this.now() + timeoutMs;
       for (;;) {
-        await this.#flush();
+        await this.#settle();
         if (settled) return;
         const next = this.#next();
         if (next && next.delay <= deadline) {
@@ -196,7 +204,7 @@ class Clock implements VirtualClock {
   runAll(): Promise<void> {
     return this.#drive('runAll()', async (step) => {
       for (;;) {
-        await this.#flush();
+        await this.#settle();
         const next = this.#next();
         if (!next) return;
         step(next);

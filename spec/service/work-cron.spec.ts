@@ -157,6 +157,39 @@ describe('Service', () => {
       }
     });
 
+    it('accepts the forms croner accepts: 5 to 7 fields, names, L, W, #, ? and nicknames', () => {
+      for (const expression of [
+        '0 0 L * *',
+        '0 0 15W * *',
+        '0 0 LW * *',
+        '0 0 * * FRI#2',
+        '0 0 * * 5L',
+        '0 0 ? * MON-FRI',
+        '0 0 * JAN-MAR SAT-SUN',
+        '*/15 1-5/2 * * * *',
+        '0 0 0 1 1 * 2030',
+        '@daily',
+      ]) {
+        expect(() => svc.addCron(expression, () => {}), expression).not.to.throw();
+      }
+    });
+
+    it('rejects malformed fields with a TypeError naming the expression', () => {
+      for (const expression of [
+        '0 24 * * *',
+        '0 0 32 * *',
+        '*/0 * * * *',
+        '5-1 * * * *',
+        '0 0 * 1/2 *',
+        '@every',
+      ]) {
+        expect(() => svc.addCron(expression, () => {}), expression).to.throw(
+          TypeError,
+          JSON.stringify(expression),
+        );
+      }
+    });
+
     it('rejects an invalid time zone with a TypeError naming it', () => {
       expect(() => svc.addCron('* * * * *', () => {}, { timezone: 'Mars/Olympus' })).to.throw(
         TypeError,
