@@ -9,6 +9,7 @@ export default tseslint.config(
       '.tmp/**',
       '**/dist/**',
       'coverage/**',
+      'docs-site/**',
       'node_modules/**',
       '**/*.cjs',
       'demos/angular/**',

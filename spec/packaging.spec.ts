@@ -2,16 +2,17 @@
  * The published package as a user gets it: build (in a staged copy), `npm pack`, install the
  * tarball into a scratch project (offline; rxjs and croner linked from our node_modules), then
  * `import` and `require` every entry point, run a service tree through them, and type-check an ESM
- * and a CommonJS consumer. A new entry point is one more line in ENTRIES.
+ * and a CommonJS consumer; publint and are-the-types-wrong lint the tarball. A new entry point is one
+ * more line in ENTRIES.
  */
 import { expect } from 'chai';
 import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -20,7 +21,9 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   version: string;
   exports: Record<string, unknown>;
 };
-const tscBin = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
+const requireHere = createRequire(join(root, 'package.json'));
+const tscBin = requireHere.resolve('typescript/bin/tsc');
+const attwBin = join(dirname(requireHere.resolve('@arethetypeswrong/cli/package.json')), 'dist/index.js');
 
 /**
  * The entry points users import: the dist/<esm|cjs>/ folder of each, one export it must have, and
@@ -70,6 +73,24 @@ function run(file: string, args: string[], cwd: string): Promise<string> {
       else done(stdout);
     });
   });
+}
+
+/** Runs a command that may exit non-zero; resolves with its exit code and stdout. */
+function runStatus(file: string, args: string[], cwd: string): Promise<{ code: number; stdout: string }> {
+  return new Promise((done) => {
+    execFile(file, args, { cwd, env: cleanEnv(), maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      done({ code, stdout: stdout || stderr });
+    });
+  });
+}
+
+/** The part of `attw --format json` the spec reads. */
+interface AttwReport {
+  analysis: {
+    entrypoints: Record<string, { resolutions: Record<string, unknown> }>;
+    problems: { kind: string; entrypoint?: string; resolutionKind?: string }[];
+  };
 }
 
 /**
@@ -198,6 +219,7 @@ describe('package', function () {
 
   let work = '';
   let consumer = '';
+  let tarball = '';
   let tarballFiles: string[] = [];
   const reports: { esm?: Report; cjs?: Report } = {};
   let typeCheck: Promise<string> | undefined;
@@ -211,7 +233,7 @@ describe('package', function () {
     const packed = JSON.parse(
       await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], source),
     ) as { filename: string; files: { path: string }[] }[];
-    const tarball = join(work, packed[0]!.filename);
+    tarball = join(work, packed[0]!.filename);
     tarballFiles = packed[0]!.files.map((f) => f.path);
 
     await writeFile(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
@@ -360,6 +382,38 @@ describe('package', function () {
       });
     });
   }
+
+  describe('lint', function () {
+    it('publint reports nothing, not even a suggestion (warnings count as errors)', async function () {
+      const { publint } = await import('publint');
+      const { formatMessage } = await import('publint/utils');
+      const data = await readFile(tarball);
+      const { messages, pkg: linted } = await publint({
+        pack: { tarball: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) },
+        level: 'suggestion',
+        strict: true,
+      });
+      expect(
+        messages.map((message) => formatMessage(message, linted, { color: false }) ?? message.code),
+      ).to.deep.equal([]);
+    });
+
+    it('are-the-types-wrong finds no problem in any entry point (node10, node16 CJS and ESM, bundler)', async function () {
+      const { stdout } = await runStatus(process.execPath, [attwBin, tarball, '--format', 'json'], work);
+      const report = JSON.parse(stdout) as AttwReport;
+      expect(report.analysis.problems).to.deep.equal([]);
+      const subpaths = ENTRIES.map(({ id }) => (id === pkg.name ? '.' : `.${id.slice(pkg.name.length)}`));
+      expect(Object.keys(report.analysis.entrypoints)).to.include.members(subpaths);
+      for (const subpath of subpaths) {
+        expect(Object.keys(report.analysis.entrypoints[subpath]!.resolutions), subpath).to.have.members([
+          'node10',
+          'node16-cjs',
+          'node16-esm',
+          'bundler',
+        ]);
+      }
+    });
+  });
 
   describe('browser', function () {
     it('bundles every browser entry point for the browser, without Node built-ins', async function () {

@@ -1,7 +1,7 @@
 /**
- * Shared by the browser specs: launches the system Chromium through playwright-core (never a
- * downloaded browser), serves pages from node:http on 127.0.0.1, and bundles test pages with
- * esbuild. A missing Chromium fails the specs with a clear message; nothing is skipped.
+ * Shared by the browser specs: launches a real headless Chromium through playwright-core (never a
+ * browser downloaded at install or test time), serves pages from node:http on 127.0.0.1, and
+ * bundles test pages with esbuild. Nothing is skipped: a Chromium that cannot start fails the specs.
  */
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 
-/** Where Chromium is looked for: `CHROMIUM_PATH`, else Debian's `/usr/bin/chromium`. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Debian's Chromium, used when `CHROMIUM_PATH` is not set and it is installed. */
+const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 
 /** Flags for a quiet headless Chromium that also runs as root (playwright adds a fresh profile dir). */
 const FLAGS = [
@@ -24,15 +24,62 @@ const FLAGS = [
   '--disable-sync',
 ];
 
-/** Launches headless Chromium; throws a clear error when it is not installed. */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM_PATH}. The browser specs need it and never skip: ` +
-        'install it with `apt-get install -y chromium` or point CHROMIUM_PATH at a Chromium binary.',
-    );
+/**
+ * Flags of `@sparticuz/chromium` (tuned for AWS Lambda) left out: two switch off the same-origin
+ * and mixed-content checks (the specs must see a page as a user's browser would), and
+ * `--single-process` ends the whole browser when a spec closes its first page.
+ */
+const DROPPED_FLAGS = new Set([
+  '--disable-web-security',
+  '--allow-running-insecure-content',
+  '--single-process',
+]);
+
+/** The Chromium a launch uses: its executable and the flags it needs besides {@link FLAGS}. */
+export interface ChromiumBinary {
+  /** `CHROMIUM_PATH`, `system` (`/usr/bin/chromium`) or `npm` (`@sparticuz/chromium`). */
+  readonly source: 'CHROMIUM_PATH' | 'system' | 'npm';
+  readonly executablePath: string;
+  readonly args: readonly string[];
+}
+
+let npmBinary: Promise<ChromiumBinary> | undefined;
+
+/**
+ * Finds Chromium, in this order: `CHROMIUM_PATH`, Debian's `/usr/bin/chromium`, then the binary
+ * inside the `@sparticuz/chromium` dev dependency (unpacked once per machine into the temp dir).
+ */
+export async function findChromium(): Promise<ChromiumBinary> {
+  const configured = process.env.CHROMIUM_PATH;
+  if (configured) {
+    if (!existsSync(configured)) {
+      throw new Error(
+        `CHROMIUM_PATH is ${configured}, which does not exist. Unset it to use the npm Chromium.`,
+      );
+    }
+    return { source: 'CHROMIUM_PATH', executablePath: configured, args: [] };
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: FLAGS, headless: true });
+  if (existsSync(SYSTEM_CHROMIUM)) return { source: 'system', executablePath: SYSTEM_CHROMIUM, args: [] };
+  npmBinary ??= (async () => {
+    const { default: packaged } = await import('@sparticuz/chromium');
+    return {
+      source: 'npm' as const,
+      executablePath: await packaged.executablePath(),
+      args: packaged.args.filter((flag) => !DROPPED_FLAGS.has(flag)),
+    };
+  })();
+  npmBinary.catch(() => (npmBinary = undefined));
+  return npmBinary;
+}
+
+/** Launches headless Chromium (see {@link findChromium}); rejects when none can start. */
+export async function launchChromium(): Promise<Browser> {
+  const binary = await findChromium();
+  return chromium.launch({
+    executablePath: binary.executablePath,
+    args: [...binary.args, ...FLAGS],
+    headless: true,
+  });
 }
 
 /** A running local HTTP server. */

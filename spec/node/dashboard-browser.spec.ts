@@ -1,5 +1,5 @@
 /**
- * The dashboard end to end in headless Chromium (Debian's, driven by playwright-core): the page of
+ * The dashboard end to end in headless Chromium (spec/browser/chromium.ts picks which): the page of
  * a running Worker shows every service in its state, follows a crash and the supervisor's restart
  * within a second, and has working control buttons only with `dashboard: { control: true }`.
  * `UPDATE_SCREENSHOT=1` rewrites docs/dashboard.png from the last test.
