@@ -5,7 +5,7 @@
 import { ServiceStopError, StopTimeoutError } from './errors.js';
 import type { StopReason } from './events.js';
 import type { LifecycleHost } from './internal/host.js';
-import { StopDeadline, StopRun } from './internal/stop-run.js';
+import { StopRun } from './internal/stop-run.js';
 import { isBusy, settings, stopAsChild } from './internal/symbols.js';
 
 /** The promise of a start or stop that finished synchronously: nothing to await. */
@@ -13,12 +13,17 @@ export const RESOLVED: Promise<void> = Promise.resolve();
 
 const noop = (): void => {};
 
+/** The start the children are started for. */
+interface LiveRun {
+  isLive(host: LifecycleHost): boolean;
+}
+
 /**
  * @internal Starts the children of `parent` (start step 4). Returns a promise only when a child
- * starts asynchronously. `isLive` turns false once a stop or crash ended the parent's start.
+ * starts asynchronously. `run.isLive(parent)` turns false once a stop or crash ended the start.
  */
-export function startChildren(parent: LifecycleHost, isLive: () => boolean): Promise<void> | undefined {
-  return startBatch(parent, parent.children.slice(), [], isLive);
+export function startChildren(parent: LifecycleHost, run: LiveRun): Promise<void> | undefined {
+  return startBatch(parent, parent.children.slice(), [], run);
 }
 
 /**
@@ -29,7 +34,7 @@ function startBatch(
   parent: LifecycleHost,
   batch: readonly LifecycleHost[],
   before: readonly LifecycleHost[],
-  isLive: () => boolean,
+  run: LiveRun,
 ): Promise<void> | undefined {
   const seen = before.length === 0 ? batch : [...before, ...batch];
   if (parent[settings].parallelStart) {
@@ -39,17 +44,17 @@ function startBatch(
       const started = child.start();
       if (started !== RESOLVED) (starts ??= []).push(started);
     }
-    if (starts) return Promise.all(starts).then(() => startLate(parent, seen, isLive));
-    return startLate(parent, seen, isLive);
+    if (starts) return Promise.all(starts).then(() => startLate(parent, seen, run));
+    return startLate(parent, seen, run);
   }
   for (let i = 0; i < batch.length; i++) {
     const child = batch[i]!;
     if (child.parent !== parent) continue;
     const started = child.start();
-    if (started !== RESOLVED) return startRest(parent, batch, i + 1, started, seen, isLive);
-    if (!isLive()) return undefined;
+    if (started !== RESOLVED) return startRest(parent, batch, i + 1, started, seen, run);
+    if (!run.isLive(parent)) return undefined;
   }
-  return startLate(parent, seen, isLive);
+  return startLate(parent, seen, run);
 }
 
 /** The rest of a sequential start, once child `from - 1` turned out to be asynchronous. */
@@ -59,28 +64,28 @@ async function startRest(
   from: number,
   starting: Promise<void>,
   seen: readonly LifecycleHost[],
-  isLive: () => boolean,
+  run: LiveRun,
 ): Promise<void> {
   await starting;
-  for (let i = from; i < batch.length && isLive(); i++) {
+  for (let i = from; i < batch.length && run.isLive(parent); i++) {
     const child = batch[i]!;
     if (child.parent === parent) await child.start();
   }
-  await startLate(parent, seen, isLive);
+  await startLate(parent, seen, run);
 }
 
 /** Starts the children added since `seen` was taken, if any. */
 function startLate(
   parent: LifecycleHost,
   seen: readonly LifecycleHost[],
-  isLive: () => boolean,
+  run: LiveRun,
 ): Promise<void> | undefined {
   const now = parent.children;
-  if (!isLive()) return undefined;
+  if (!run.isLive(parent)) return undefined;
   if (now.length === seen.length && now.every((child, i) => child === seen[i])) return undefined;
   const known = new Set(seen);
   const late = now.filter((child) => !known.has(child));
-  return late.length === 0 ? undefined : startBatch(parent, late, seen, isLive);
+  return late.length === 0 ? undefined : startBatch(parent, late, seen, run);
 }
 
 /**
@@ -139,12 +144,12 @@ export function sweepChildren(
 ): Promise<void> {
   if (!parent.children.some((child) => child[isBusy]())) return RESOLVED;
   const reason: StopReason = { type: 'parent', parent: parent.path };
-  const run = new StopRun(parent.path, reason, parentRun?.deadline ?? new StopDeadline(), !parentRun, false);
+  const run = new StopRun(parent, reason, parentRun, false);
   const stopping = stopChildren(parent, run);
   if (!stopping) return RESOLVED;
   arm(run);
   return stopping
-    .finally(() => run.isRoot && run.deadline.disarm())
+    .finally(() => run.disarm())
     .then(() => {
       if (run.stuck) throw new StopTimeoutError(parent.ref, run.stuck, run.errors ?? []);
       if (run.errors) throw new ServiceStopError(parent.ref, run.errors);

@@ -73,6 +73,8 @@ const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   parallelStop: false,
 });
 
+const NO_OPTIONS = Object.freeze({ name: undefined, resolved: DEFAULT_OPTIONS });
+
 /**
  * @internal Validates the options of a Service; returns them resolved. `strict`: every unknown key is
  * refused (a plain `Service`); otherwise only keys that look like a misspelled option are (a subclass
@@ -85,7 +87,7 @@ export function resolveServiceOptions(
   name: string | undefined;
   resolved: ResolvedOptions;
 } {
-  if (options === undefined) return { name: undefined, resolved: DEFAULT_OPTIONS };
+  if (options === undefined) return NO_OPTIONS;
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`options must be an object; received ${show(options)}`);
   }
@@ -155,12 +157,13 @@ export function pickServiceOptions(options: object | undefined): ServiceOptions 
  * its value and the likely intended option.
  */
 export function checkOptionKeys(options: object, known: ReadonlySet<string>, strict: boolean): void {
-  for (const [key, value] of Object.entries(options)) {
-    if (known.has(key)) continue;
+  for (const key in options) {
+    if (known.has(key) || !Object.prototype.hasOwnProperty.call(options, key)) continue;
     const intended = [...known].find((k) => isMisspelling(key, k));
     if (!strict && intended === undefined) continue;
     const hint =
       intended === undefined ? `known options: ${[...known].join(', ')}` : `did you mean ${intended}?`;
+    const value = (options as Record<string, unknown>)[key];
     throw new TypeError(`unknown option ${key} (received ${show(value)}); ${hint}`);
   }
 }

@@ -13,17 +13,17 @@ import {
   takeUntil,
 } from 'rxjs';
 import type { MonoTypeOperatorFunction, ObservableInput, SchedulerLike } from 'rxjs';
-import { RESOLVED, sweepChildren } from './children.js';
+import { RESOLVED, startChildren, stopChildren, sweepChildren } from './children.js';
 import { DiagFlags, type Diag } from './diag.js';
 import { parseDuration, show, type Duration } from './duration.js';
-import { InvalidRunError, InvalidStateError } from './errors.js';
+import { InvalidRunError, InvalidStateError, ServiceStopError } from './errors.js';
 import type { LifecycleEvent, ServiceRef, StopReason } from './events.js';
 import { flushDecorated, registerDecorated } from './internal/decorated.js';
-import { publishEvent } from './internal/event-queue.js';
+import { deliverEvents, publishEvent, queueEvent } from './internal/event-queue.js';
 import { callHook, hasStartHooks, hasStopHooks, type HookName } from './internal/hooks.js';
 import type { LifecycleSettings, WorkStop } from './internal/host.js';
 import { runStart, StartRun } from './internal/start-run.js';
-import { StopDeadline, StopRun } from './internal/stop-run.js';
+import { StopRun } from './internal/stop-run.js';
 import { armDeadline, runStop } from './internal/stop-sequence.js';
 import { ServiceWork, type Registration } from './internal/service-work.js';
 import { StopSignal } from './internal/stop-signal.js';
@@ -49,6 +49,8 @@ const noop = (): void => {};
 /** Errors already logged, so an escalated crash is reported once. */
 const reported = new WeakSet<object>();
 let nextId = 0;
+/** Bumped whenever a service is attached or detached: cached paths are stale then. */
+let treeEpoch = 0;
 
 /**
  * A long-running service with an observable lifecycle.
@@ -97,8 +99,10 @@ export class Service<T = never> implements AsyncDisposable {
   #restartCount = 0;
   #crashReason: unknown;
   #stopReason: StopReason | undefined;
-  #startDurationMs: number | undefined;
-  #stopDurationMs: number | undefined;
+  #ref: { epoch: number; ref: ServiceRef } | undefined;
+  /** Of the last start and stop; -1 for none (a field that only ever holds numbers is updated in place). */
+  #startDurationMs = -1;
+  #stopDurationMs = -1;
   #events: Subject<LifecycleEvent> | undefined;
   #run$: Subject<any> | undefined; // `any`: a Service<never> must stay assignable to Service<any>
   #stop$: Observable<StopReason> | undefined;
@@ -132,7 +136,7 @@ export class Service<T = never> implements AsyncDisposable {
 
   /** `root/child/grandchild`, by names; recomputed when the service moves. */
   get path(): string {
-    return this.#parent ? `${this.#parent.path}/${this.name}` : this.name;
+    return this.ref.path;
   }
   /** The service that owns this one, if any. */
   get parent(): Service<any> | undefined {
@@ -160,7 +164,9 @@ export class Service<T = never> implements AsyncDisposable {
   }
   /** The scheduler of this subtree. */
   get scheduler(): SchedulerLike {
-    return this.#opts.scheduler ?? this.#parent?.scheduler ?? asyncScheduler;
+    if (this.#opts.scheduler) return this.#opts.scheduler;
+    for (let s = this.#parent; s; s = s.#parent) if (s.#opts.scheduler) return s.#opts.scheduler;
+    return asyncScheduler;
   }
   /** The logger of this subtree. */
   get logger(): Logger {
@@ -203,7 +209,12 @@ export class Service<T = never> implements AsyncDisposable {
   }
   /** The service as it appears in events and errors. */
   get ref(): ServiceRef {
-    return { id: this.id, name: this.name, path: this.path };
+    // kept until some service of any tree moves (paths change only then); shared by events, so frozen
+    if (this.#ref?.epoch !== treeEpoch) {
+      const path = this.#parent ? `${this.#parent.path}/${this.name}` : this.name;
+      this.#ref = { epoch: treeEpoch, ref: Object.freeze({ id: this.id, name: this.name, path }) };
+    }
+    return this.#ref.ref;
   }
 
   // ─── hooks (override in subclasses) ─────────────────────────────────────────────────────────
@@ -261,7 +272,9 @@ export class Service<T = never> implements AsyncDisposable {
     }
     const event: LifecycleEvent = { type: 'state', service: this.ref, at, from, to };
     if (reason) event.reason = reason;
-    publishEvent(this, event, () => this.#state$.next(to));
+    queueEvent(this, event);
+    this.#state$.next(to);
+    deliverEvents();
   }
 
   /** @internal */
@@ -344,12 +357,9 @@ export class Service<T = never> implements AsyncDisposable {
       const isOvertaken = this.#overtaking();
       return loading.then(() => (isOvertaken() ? undefined : this.start(options)));
     }
-    const isLeaf =
-      timeoutMs === undefined &&
-      signal === undefined &&
-      this.#children.length === 0 &&
-      !hasStartHooks(this, Service.prototype);
-    if (isLeaf) return this.#startLeaf();
+    if (timeoutMs === undefined && signal === undefined && !hasStartHooks(this, Service.prototype)) {
+      return this.#startSync();
+    }
     const run = (this.#startRun = new StartRun());
     this.#beginStart();
     return (run.promise = runStart(this, run, timeoutMs, signal));
@@ -369,23 +379,34 @@ export class Service<T = never> implements AsyncDisposable {
     this.#stopSignal?.reset();
     this.#stopReason = undefined;
     this.#crashReason = undefined;
-    this.#startDurationMs = undefined;
+    this.#startDurationMs = -1;
     this.#setState('starting');
   }
 
-  /** A service with no children and no start hooks starts synchronously (only its work may fail). */
-  #startLeaf(): Promise<void> {
+  /**
+   * A start without hooks, timeout or signal is synchronous as long as its children's are (a hookless
+   * subtree starts without a single promise); the first child that starts asynchronously hands the
+   * rest of the start to a start run.
+   */
+  #startSync(): Promise<void> {
     this.#beginStart();
     this.#firstStartBegun = true;
     const t0 = this.#since;
+    if (this.#children.length > 0 && this.state === 'starting') {
+      const run = (this.#startRun = new StartRun());
+      run.phase = 'children';
+      const pending = startChildren(this, run);
+      if (pending) return (run.promise = runStart(this, run, undefined, undefined, pending));
+      if (this.#startRun === run) this.#startRun = undefined;
+    }
     try {
       if (this.state === 'starting') this[$.startWork]();
     } catch (error) {
       this.crash(error);
     }
     if (this.state === 'starting') {
-      // no user code ran since `starting` unless there is work: the same clock reading will do
-      this.#setState('running', undefined, this.#work ? undefined : t0);
+      // no user code ran since `starting` unless there is work or a subtree: the same clock reading will do
+      this.#setState('running', undefined, this.#work || this.#children.length > 0 ? undefined : t0);
       return RESOLVED;
     }
     // the work failed (a crash) or stopped the service at once
@@ -495,7 +516,7 @@ export class Service<T = never> implements AsyncDisposable {
       case 'crashed':
       case 'stopping':
         if (!current) return sweepChildren(this, parentRun, (run) => armDeadline(this, run));
-        if (parentRun) parentRun.deadline.join(current.deadline);
+        if (parentRun) parentRun.join(current);
         return this.state === 'crashed' ? current.promise!.then(noop, noop) : current.promise!;
     }
     const startRun = this.#startRun;
@@ -503,23 +524,40 @@ export class Service<T = never> implements AsyncDisposable {
     const startInFlight = startRun?.hook && { phase: startRun.phase, hook: startRun.hook };
     this.#setState('stopping', reason);
     this.#announceStop(reason);
-    const byParent = parentRun !== undefined;
-    if (!startInFlight && !this.#children.length && !this.#work && !hasStopHooks(this, Service.prototype)) {
+    const isHookless =
+      !startInFlight && !this.#work && !this[$.beforeChildrenStop] && !hasStopHooks(this, Service.prototype);
+    if (isHookless && this.#children.length === 0) {
       // nothing to stop but itself: synchronous, stopped as it began
       this.#setState('stopped', reason, this.#since);
-      if (!byParent && reason.type !== 'parent') this.#parent?.[$.childStopped](this, reason);
+      if (!parentRun && reason.type !== 'parent') this.#parent?.[$.childStopped](this, reason);
       startRun?.end(RESOLVED);
       return RESOLVED;
     }
-    const run = new StopRun(this.path, reason, parentRun?.deadline ?? new StopDeadline(), !byParent, false);
+    const run = new StopRun(this, reason, parentRun, false);
     this.#stopRun = run;
-    run.promise = runStop(this, run, startInFlight || undefined, () => {
-      this.#stopRun = undefined;
-      this.#setState('stopped', reason);
-      if (!byParent && reason.type !== 'parent') this.#parent?.[$.childStopped](this, reason);
-    });
+    // a hookless service stops synchronously as long as its children do
+    const children = isHookless ? ((run.step = 'children'), stopChildren(this, run)) : undefined;
+    if (isHookless && !children) {
+      run.step = 'done';
+      this[$.finishStop](run);
+      startRun?.end(RESOLVED);
+      return run.errors ? Promise.reject(new ServiceStopError(this.ref, run.errors)) : RESOLVED;
+    }
+    run.promise = runStop(this, run, startInFlight || undefined, children);
     startRun?.end(run.promise);
     return run.promise;
+  }
+
+  /** @internal The end of a stop: `stopped` (a crash teardown stays `crashed`), the parent told. */
+  [$.finishStop](run: StopRun): void {
+    this.#stopRun = undefined;
+    if (run.crashing) {
+      this.#stopDurationMs = this.scheduler.now() - this.#since;
+      return;
+    }
+    this.#setState('stopped', run.reason);
+    // a stop this service was not asked for by its parent is news to the parent (supervisors)
+    if (run.isRoot && run.reason.type !== 'parent') this.#parent?.[$.childStopped](this, run.reason);
   }
 
   #stopFromInit(reason: StopReason): void {
@@ -601,15 +639,10 @@ export class Service<T = never> implements AsyncDisposable {
       this.logger.error({ service: this.path, err: error }, 'crashed');
     }
     this.#announceStop(reason);
-    const run = new StopRun(this.path, reason, new StopDeadline(), true, true);
+    const run = new StopRun(this, reason, undefined, true);
     this.#stopRun = run;
-    const t0 = this.#since;
-    const finish = (): void => {
-      this.#stopRun = undefined;
-      this.#stopDurationMs = this.scheduler.now() - t0;
-    };
     // a crash teardown that timed out was already reported as a stop-timeout event and logged
-    run.promise = runStop(this, run, undefined, finish).catch(noop);
+    run.promise = runStop(this, run, undefined).catch(noop);
     startRun?.end(run.promise, { error });
     this.#parent?.[$.childCrashed](this, error);
   }
@@ -800,9 +833,11 @@ export class Service<T = never> implements AsyncDisposable {
       old.#detach(child);
     }
     if (this.#children === NO_CHILDREN) this.#children = [];
-    this.#children.splice(Math.max(0, Math.min(index, this.#children.length)), 0, child);
+    if (index >= this.#children.length) this.#children.push(child);
+    else this.#children.splice(Math.max(0, index), 0, child);
     child.#parent = this;
-    this.#childEvent(child.ref, 'added');
+    treeEpoch++;
+    if (this.#isObserved()) this.#childEvent(child.ref, 'added');
     return child;
   }
 
@@ -834,15 +869,15 @@ export class Service<T = never> implements AsyncDisposable {
   #detach(child: Service<any>): void {
     const index = this.#children.indexOf(child);
     if (index < 0) return;
-    const ref = child.ref;
+    const ref = this.#isObserved() ? child.ref : undefined; // the path it had while attached
     this.#children.splice(index, 1);
     child.#parent = undefined;
-    this.#childEvent(ref, 'removed');
+    treeEpoch++;
+    if (ref) this.#childEvent(ref, 'removed');
   }
 
   #childEvent(child: ServiceRef, op: 'added' | 'removed'): void {
-    if (this.#isObserved())
-      this.emitEvent({ type: 'child', service: this.ref, at: this.scheduler.now(), child, op });
+    this.emitEvent({ type: 'child', service: this.ref, at: this.scheduler.now(), child, op });
   }
 
   /** @internal How the children start and stop, and the stop budget. */
@@ -861,8 +896,8 @@ export class Service<T = never> implements AsyncDisposable {
     if (this.#work) pending.push(...this.#work.active());
     return snapshotOf(this, {
       since: this.#since,
-      startDurationMs: this.#startDurationMs,
-      stopDurationMs: this.#stopDurationMs,
+      startDurationMs: this.#startDurationMs < 0 ? undefined : this.#startDurationMs,
+      stopDurationMs: this.#stopDurationMs < 0 ? undefined : this.#stopDurationMs,
       flags: this.#diag ? [...this.#diag.flags] : [],
       pending,
     });

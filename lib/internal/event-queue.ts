@@ -13,24 +13,40 @@ export interface EventSource {
   [deliverEvent](event: LifecycleEvent): void;
 }
 
-const queue: { source: EventSource; event: LifecycleEvent }[] = [];
+/** Sources and events, alternating (no object per queued event). */
+const queue: (EventSource | LifecycleEvent)[] = [];
+let head = 0;
 let draining = false;
 
 /**
- * @internal Delivers `event` to `source` and every ancestor, after the events raised before it.
- * `before` runs right after the event joins the queue (a state change pushes its `state$` value
- * there, so the event follows the emission it reports).
+ * @internal Queues `event` of `source`; {@link deliverEvents} hands it to `source` and every ancestor
+ * after the events queued before it. A state change queues its event, emits on `state$`, then
+ * delivers, so the event follows the emission it reports.
  */
-export function publishEvent(source: EventSource, event: LifecycleEvent, before?: () => void): void {
-  queue.push({ source, event });
-  before?.();
+export function queueEvent(source: EventSource, event: LifecycleEvent): void {
+  queue.push(source, event);
+}
+
+/** @internal Delivers the queued events in order, unless a delivery is already under way below. */
+export function deliverEvents(): void {
   if (draining) return;
   draining = true;
   try {
-    for (let item = queue.shift(); item; item = queue.shift()) {
-      for (let s: EventSource | undefined = item.source; s; s = s.parent) s[deliverEvent](item.event);
+    while (head < queue.length) {
+      const source = queue[head] as EventSource;
+      const event = queue[head + 1] as LifecycleEvent;
+      head += 2;
+      for (let s: EventSource | undefined = source; s; s = s.parent) s[deliverEvent](event);
     }
   } finally {
+    queue.splice(0, head); // all of it, unless a delivery threw: the rest goes out with the next event
+    head = 0;
     draining = false;
   }
+}
+
+/** @internal Queues and delivers one event. */
+export function publishEvent(source: EventSource, event: LifecycleEvent): void {
+  queueEvent(source, event);
+  deliverEvents();
 }

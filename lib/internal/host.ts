@@ -49,6 +49,7 @@ export interface LifecycleHost {
   [$.stopWork](): WorkStop | undefined;
   [$.takeTeardowns](): Teardown[] | undefined;
   [$.isBusy](): boolean;
+  [$.finishStop](run: StopRun): void;
   [$.isObserved](): boolean;
   [$.emit](event: LifecycleEvent): void;
 }

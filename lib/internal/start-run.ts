@@ -17,7 +17,7 @@ export class StartRun {
   hook: PromiseLike<unknown> | undefined;
   /** Set when a stop or crash began during this start: the remaining steps are skipped. */
   isOver = false;
-  /** The stop or crash teardown that ended this start, if one did (and was not synchronous). */
+  /** The stop or crash teardown that ended this start, if one did. */
   ending: Promise<void> | undefined;
   /** Set when the service crashed during this start: what `start()` rejects with. */
   crash: { error: unknown } | undefined;
@@ -42,23 +42,27 @@ export class StartRun {
     this.hook = undefined;
   }
 
-  /** Runs the start steps 2–6; the caller enters `running` when they end while still live. */
-  async steps(host: LifecycleHost): Promise<void> {
+  /**
+   * Runs the start steps 2–6; the caller enters `running` when they end while still live. With
+   * `childrenInFlight` the steps resume at the children (a start that began synchronously).
+   */
+  async steps(host: LifecycleHost, childrenInFlight?: Promise<void>): Promise<void> {
     let pending: PromiseLike<unknown> | undefined;
     if (!this.isLive(host)) return; // a subscriber of `starting` already stopped or crashed it
-    this.phase = 'onInitDependencies';
-    if (host[beginFirstStart]()) {
-      this.phase = 'onFirstStart';
-      if ((pending = host[callHook]('onFirstStart'))) await this.#awaitHook(pending);
+    if (!childrenInFlight) {
+      this.phase = 'onInitDependencies';
+      if (host[beginFirstStart]()) {
+        this.phase = 'onFirstStart';
+        if ((pending = host[callHook]('onFirstStart'))) await this.#awaitHook(pending);
+        if (!this.isLive(host)) return;
+      }
+      this.phase = 'onStart';
+      if ((pending = host[callHook]('onStart'))) await this.#awaitHook(pending);
       if (!this.isLive(host)) return;
+      this.phase = 'children';
+      if (host.children.length > 0) childrenInFlight = startChildren(host, this);
     }
-    this.phase = 'onStart';
-    if ((pending = host[callHook]('onStart'))) await this.#awaitHook(pending);
-    if (!this.isLive(host)) return;
-    this.phase = 'children';
-    if (host.children.length > 0 && (pending = startChildren(host, () => this.isLive(host)))) {
-      await pending;
-    }
+    if (childrenInFlight) await childrenInFlight;
     if (!this.isLive(host)) return;
     this.phase = 'run';
     host[startWork]();
@@ -78,6 +82,7 @@ export async function runStart(
   run: StartRun,
   timeoutMs: number | undefined,
   signal: AbortSignal | undefined,
+  childrenInFlight?: Promise<void>,
 ): Promise<void> {
   let aborted = false;
   const onAbort = (): void => {
@@ -97,7 +102,7 @@ export async function runStart(
     // The steps end, or a stop or crash begins (a hung hook must not hold start() past the rollback).
     await new Promise<void>((resolve) => {
       const off = host[onStopBegin](resolve);
-      run.steps(host).then(
+      run.steps(host, childrenInFlight).then(
         () => {
           off();
           if (run.isLive(host)) host[enterRunning]();

@@ -1,7 +1,9 @@
 /**
  * One stop (or crash teardown) of one service: the step it is in, the phases still pending, the
- * errors collected, and the deadline it runs under. The root of a stop owns the deadline; every
- * stop beneath it is handed that deadline as data, so its expiry reaches the whole subtree.
+ * errors collected, and the deadline it runs under. A stop asked for by a stopping parent is created
+ * under the parent's run, so the runs of one stop form a tree whose root owns the deadline: the
+ * deadline travels down as data, and its expiry reaches every run below (and the subtrees that were
+ * already stopping on their own when this stop reached them, which join it).
  */
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { ServiceStopError, type StuckPhase } from '../errors.js';
@@ -17,88 +19,46 @@ export interface PendingPhase {
 export type StopStep =
   'onCrash' | 'start-hook' | 'onStop' | 'children' | 'work' | 'teardowns' | 'onShutdown' | 'done';
 
-/**
- * @internal The budget of one stop of a tree: every stop run under it, and the deadlines of subtrees
- * that were already stopping on their own when this stop reached them.
- */
-export class StopDeadline {
-  /** Set once the budget ran out: later phases are called but not awaited. */
-  expired = false;
-  #runs: StopRun[] = [];
-  #joined: StopDeadline[] | undefined;
-  #timer: Subscription | undefined;
-
-  /** Arms the timer (once); `onExpiry` runs when the budget runs out. */
-  arm(scheduler: SchedulerLike, ms: number, onExpiry: () => void): void {
-    if (this.#timer || this.expired) return;
-    this.#timer = scheduler.schedule(onExpiry, ms);
-  }
-
-  /** Stops the timer (the stop finished in time). */
-  disarm(): void {
-    this.#timer?.unsubscribe();
-    this.#timer = undefined;
-  }
-
-  /** A stop that runs under this deadline. */
-  enlist(run: StopRun): void {
-    this.#runs.push(run);
-  }
-
-  /** A subtree already stopping under a deadline of its own: it must also end by this one. */
-  join(other: StopDeadline): void {
-    if (other === this) return;
-    if (this.expired) other.expire(0);
-    else (this.#joined ??= []).push(other);
-  }
-
-  /** Abandons every run under this deadline (and joined ones); returns what each was awaiting. */
-  expire(now: number): StuckPhase[] {
-    const stuck: StuckPhase[] = [];
-    if (this.expired) return stuck;
-    this.expired = true;
-    this.disarm();
-    for (const run of this.#runs) {
-      for (const { phase, since } of run.pending ?? [])
-        stuck.push({ path: run.path, phase, elapsedMs: now - since });
-    }
-    for (const run of this.#runs) run.abandon();
-    for (const other of this.#joined ?? []) stuck.push(...other.expire(now));
-    return stuck;
-  }
-}
-
 /** @internal The bookkeeping of one stop of one service. */
 export class StopRun {
   /** The step the stop is in. */
   step: StopStep = 'onStop';
-  /** The promise of this stop, shared by concurrent `stop()` calls. */
+  /** The promise of this stop, shared by concurrent `stop()` calls (unset while it runs synchronously). */
   promise: Promise<void> | undefined;
   /** Errors collected from every stop step (reported together as `ServiceStopError`), if any. */
   errors: unknown[] | undefined;
   /** The phases awaited right now, if any. */
   pending: Set<PendingPhase> | undefined;
-  /** Set on the run whose own deadline expired (it reports `StopTimeoutError`). */
+  /** Set on a root run whose deadline expired (it reports `StopTimeoutError`). */
   stuck: StuckPhase[] | undefined;
-  #abandoned = false;
+  readonly #parent: StopRun | undefined;
+  /** The runs below this one, and (on a root) the runs that joined its deadline. */
+  #below: StopRun[] | undefined;
+  #abandoned: boolean;
   #onAbandon: (() => void)[] | undefined;
+  /** The deadline timer (a root run only). */
+  #timer: Subscription | undefined;
 
   /**
-   * @param path - the service's path, for stuck reports
+   * @param service - the service that stops (its path names what is stuck)
    * @param reason - why the service stops
-   * @param deadline - the budget this stop runs under (the root's, handed down)
-   * @param isRoot - this stop owns `deadline` (it was not asked for by a stopping parent)
+   * @param parent - the run of the stopping parent this stop was asked by; none for the root of a stop
    * @param crashing - a crash teardown: the state stays `crashed`
    */
   constructor(
-    readonly path: string,
+    readonly service: { readonly path: string },
     readonly reason: StopReason,
-    readonly deadline: StopDeadline,
-    readonly isRoot: boolean,
+    parent: StopRun | undefined,
     readonly crashing: boolean,
   ) {
-    this.#abandoned = deadline.expired;
-    deadline.enlist(this);
+    this.#parent = parent;
+    this.#abandoned = parent !== undefined && parent.#abandoned;
+    if (parent) (parent.#below ??= []).push(this);
+  }
+
+  /** True for the root of a stop: it owns the deadline. */
+  get isRoot(): boolean {
+    return this.#parent === undefined;
   }
 
   /** True once the deadline passed: remaining phases are called but not awaited. */
@@ -109,6 +69,57 @@ export class StopRun {
   /** True once the teardowns of this stop have been taken (a later `addTeardown` runs at once). */
   get teardownsTaken(): boolean {
     return this.step === 'onShutdown' || this.step === 'done';
+  }
+
+  /** Arms the deadline of a root run (once); `onExpiry` runs when the budget runs out. */
+  arm(scheduler: SchedulerLike, ms: number, onExpiry: () => void): void {
+    if (this.#parent || this.#timer || this.#abandoned) return;
+    this.#timer = scheduler.schedule(onExpiry, ms);
+  }
+
+  /** Stops the deadline timer (the stop finished in time). */
+  disarm(): void {
+    this.#timer?.unsubscribe();
+    this.#timer = undefined;
+  }
+
+  /** The root of this run's stop: the run that owns the deadline. */
+  get root(): StopRun {
+    return this.#parent ? this.#parent.root : this;
+  }
+
+  /** True while the deadline of a root run is armed, or once it passed. */
+  get isArmed(): boolean {
+    return this.#timer !== undefined || this.#abandoned;
+  }
+
+  /** A stop that was already under way (with a deadline of its own) must also end by this one's. */
+  join(other: StopRun): void {
+    const root = this.root;
+    const otherRoot = other.root;
+    if (otherRoot === root) return;
+    if (root.#abandoned) otherRoot.expire(0);
+    else (root.#below ??= []).push(otherRoot);
+  }
+
+  /** The deadline passed: abandons this run and every run below; returns what each was awaiting. */
+  expire(now: number): StuckPhase[] {
+    const stuck: StuckPhase[] = [];
+    const runs: StopRun[] = [];
+    const visit = (run: StopRun): void => {
+      if (run.#abandoned && run !== this) return;
+      runs.push(run);
+      for (const below of run.#below ?? []) visit(below);
+    };
+    visit(this);
+    for (const run of runs) {
+      for (const { phase, since } of run.pending ?? []) {
+        stuck.push({ path: run.service.path, phase, elapsedMs: now - since });
+      }
+    }
+    this.disarm();
+    for (const run of runs) run.abandon();
+    return stuck;
   }
 
   /** Collects the failure of a stop step. */
@@ -126,6 +137,7 @@ export class StopRun {
   abandon(): void {
     if (this.#abandoned) return;
     this.#abandoned = true;
+    this.disarm();
     const callbacks = this.#onAbandon;
     this.#onAbandon = undefined;
     if (callbacks) for (const cb of callbacks) cb();

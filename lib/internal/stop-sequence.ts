@@ -11,7 +11,15 @@ import type { LifecycleHost } from './host.js';
 import type { HookName } from './hooks.js';
 import { isThenable } from './is-thenable.js';
 import type { StopRun } from './stop-run.js';
-import { beforeChildrenStop, callHook, emit, settings, stopWork, takeTeardowns } from './symbols.js';
+import {
+  beforeChildrenStop,
+  callHook,
+  emit,
+  finishStop,
+  settings,
+  stopWork,
+  takeTeardowns,
+} from './symbols.js';
 
 /** What the stop of a service that was starting must let finish first. */
 export interface StartInFlight {
@@ -19,86 +27,117 @@ export interface StartInFlight {
   readonly hook: PromiseLike<unknown>;
 }
 
+/** Awaits `pending` as phase `name` of `run`, arming the deadline first; failures are collected. */
+function awaitPhase(
+  host: LifecycleHost,
+  run: StopRun,
+  name: string,
+  pending: PromiseLike<unknown>,
+): Promise<void> {
+  armDeadline(host, run);
+  return run.await(name, pending, host.scheduler);
+}
+
+/** Calls a stop hook; a promise only when it has to be awaited. An error of `onCrash` is its `hook` event, nothing else. */
+function stopHook(
+  host: LifecycleHost,
+  run: StopRun,
+  name: HookName,
+  arg?: unknown,
+): Promise<void> | undefined {
+  let pending: PromiseLike<unknown> | undefined;
+  try {
+    pending = host[callHook](name, arg);
+  } catch (error) {
+    if (name !== 'onCrash') run.fail(error);
+    return undefined;
+  }
+  if (!pending) return undefined;
+  return awaitPhase(
+    host,
+    run,
+    name,
+    name === 'onCrash' ? Promise.resolve(pending).catch(() => undefined) : pending,
+  );
+}
+
 /**
- * @internal Runs the stop steps 2–6 of `host` under `run`. `arm` is called before each wait (the root
- * of a stop arms its deadline only once something has to be awaited).
+ * @internal Runs the stop steps 2–6 of `host` under `run` (the root of a stop arms its deadline at
+ * the first wait). With `childrenInFlight` the steps resume after the children began to stop (a
+ * stop that began synchronously).
  */
 export async function runStopSteps(
   host: LifecycleHost,
   run: StopRun,
   startInFlight: StartInFlight | undefined,
-  arm: () => void,
+  childrenInFlight?: Promise<void>,
 ): Promise<void> {
-  const phase = (name: string, pending: PromiseLike<unknown>): Promise<void> => {
-    arm();
-    return run.await(name, pending, host.scheduler);
-  };
-  const hook = (name: HookName, arg?: unknown): Promise<void> | undefined => {
-    let pending: PromiseLike<unknown> | undefined;
-    try {
-      pending = host[callHook](name, arg);
-    } catch (error) {
-      if (name !== 'onCrash') run.fail(error); // onCrash's error is its `hook` event, nothing else
-      return undefined;
-    }
-    if (!pending) return undefined;
-    return phase(name, name === 'onCrash' ? Promise.resolve(pending).catch(() => undefined) : pending);
-  };
   let pending: PromiseLike<unknown> | void | undefined;
-
-  if (run.crashing) {
-    run.step = 'onCrash';
-    if ((pending = hook('onCrash', host.crashReason))) await pending;
-  } else if (startInFlight) {
-    run.step = 'start-hook'; // a stop during start lets the start hook in flight finish first
-    await phase(startInFlight.phase, startInFlight.hook);
+  if (!childrenInFlight) {
+    if (run.crashing) {
+      run.step = 'onCrash';
+      if ((pending = stopHook(host, run, 'onCrash', host.crashReason))) await pending;
+    } else if (startInFlight) {
+      run.step = 'start-hook'; // a stop during start lets the start hook in flight finish first
+      await awaitPhase(host, run, startInFlight.phase, startInFlight.hook);
+    }
+    run.step = 'onStop';
+    if ((pending = stopHook(host, run, 'onStop'))) await pending;
+    if ((pending = host[beforeChildrenStop]?.())) await awaitPhase(host, run, 'onStop', pending);
+    run.step = 'children';
+    if (host.children.length > 0) childrenInFlight = stopChildren(host, run);
   }
-  run.step = 'onStop';
-  if ((pending = hook('onStop'))) await pending;
-  if ((pending = host[beforeChildrenStop]?.())) await phase('onStop', pending);
-  run.step = 'children';
-  if (host.children.length > 0 && (pending = stopChildren(host, run))) {
-    arm();
-    await pending;
+  if (childrenInFlight) {
+    armDeadline(host, run);
+    await childrenInFlight;
   }
   run.step = 'work';
   const work = host[stopWork]();
   if (work) {
-    if (work.waits.length > 0) await Promise.all(work.waits.map((w) => phase(w.phase, w.pending)));
+    if (work.waits.length > 0) {
+      await Promise.all(work.waits.map((w) => awaitPhase(host, run, w.phase, w.pending)));
+    }
     work.release();
   }
   run.step = 'teardowns';
   for (const teardown of host[takeTeardowns]() ?? []) {
     try {
       const result = runTeardown(teardown);
-      if (isThenable(result)) await phase('teardown', result);
+      if (isThenable(result)) await awaitPhase(host, run, 'teardown', result);
     } catch (error) {
       run.fail(error);
     }
   }
   run.step = 'onShutdown';
-  if ((pending = hook('onShutdown'))) await pending;
+  if ((pending = stopHook(host, run, 'onShutdown'))) await pending;
 }
 
 /**
- * @internal A whole stop of `host` under `run`: the steps within the budget (the root of a stop arms
- * its deadline at the first wait), then `finish()` (the state transition), then the outcome:
- * `StopTimeoutError` when this stop's own deadline expired, `ServiceStopError` for collected errors
- * (a crash teardown logs them instead: the crash is what is reported).
+ * @internal A whole stop of `host` under `run`: the steps within the budget, then its end (the
+ * state transition), then the outcome (see {@link stopOutcome}).
  */
 export async function runStop(
   host: LifecycleHost,
   run: StopRun,
   startInFlight: StartInFlight | undefined,
-  finish: () => void,
+  childrenInFlight?: Promise<void>,
 ): Promise<void> {
   try {
-    await runStopSteps(host, run, startInFlight, () => armDeadline(host, run));
+    await runStopSteps(host, run, startInFlight, childrenInFlight);
   } finally {
-    if (run.isRoot) run.deadline.disarm();
+    run.disarm();
     run.step = 'done';
-    finish();
+    host[finishStop](run);
   }
+  stopOutcome(host, run);
+}
+
+/**
+ * @internal Throws what a finished stop reports: `StopTimeoutError` when this stop's own deadline
+ * expired, `ServiceStopError` for collected errors (a crash teardown logs them instead: the crash is
+ * what is reported).
+ */
+export function stopOutcome(host: LifecycleHost, run: StopRun): void {
   if (run.stuck) throw new StopTimeoutError(host.ref, run.stuck, run.errors ?? []);
   if (!run.errors) return;
   if (!run.crashing) throw new ServiceStopError(host.ref, run.errors);
@@ -107,14 +146,14 @@ export async function runStop(
 }
 
 /**
- * @internal Arms the deadline of a stop `host` is the root of: when it passes, what is stuck below is
- * named (a `stop-timeout` event, an error log) and abandoned.
+ * @internal Arms the deadline of a stop `host` is the root of (once): when it passes, what is stuck
+ * below is named (a `stop-timeout` event, an error log) and abandoned.
  */
 export function armDeadline(host: LifecycleHost, run: StopRun): void {
-  if (!run.isRoot) return;
-  run.deadline.arm(host.scheduler, host[settings].stopTimeoutMs, () => {
+  if (!run.isRoot || run.isArmed) return;
+  run.arm(host.scheduler, host[settings].stopTimeoutMs, () => {
     const at = host.scheduler.now();
-    const stuck = (run.stuck = run.deadline.expire(at));
+    const stuck = (run.stuck = run.expire(at));
     host[emit]({ type: 'stop-timeout', service: host.ref, at, stuck });
     host.logger.error({ service: host.path, stuck }, 'stop timed out');
   });

@@ -62,3 +62,6 @@ export const registration: unique symbol = Symbol('rxmode.registration');
 
 /** `service[failStop](error)`: collects an error into the stop in progress; false when none is. */
 export const failStop: unique symbol = Symbol('rxmode.failStop');
+
+/** `service[finishStop](run)`: the end of a stop, `stopping → stopped` (a crash teardown stays `crashed`). */
+export const finishStop: unique symbol = Symbol('rxmode.finishStop');
