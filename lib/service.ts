@@ -249,11 +249,6 @@ export class Service<T = never> implements AsyncDisposable {
     return false;
   }
 
-  /** @internal Emits an event on this service's and every ancestor's `events$`. */
-  protected emitEvent(event: LifecycleEvent): void {
-    if (this.#isObserved()) publishEvent(this, event);
-  }
-
   /** @internal */
   [$.deliverEvent](event: LifecycleEvent): void {
     if (this.#events?.observed) this.#events.next(event);
@@ -268,13 +263,14 @@ export class Service<T = never> implements AsyncDisposable {
     this.#since = at;
     if (!this.#isObserved()) {
       this.#state$.next(to);
-      return;
+    } else {
+      const event: LifecycleEvent = { type: 'state', service: this.ref, at, from, to };
+      if (reason) event.reason = reason;
+      queueEvent(this, event);
+      this.#state$.next(to);
+      deliverEvents();
     }
-    const event: LifecycleEvent = { type: 'state', service: this.ref, at, from, to };
-    if (reason) event.reason = reason;
-    queueEvent(this, event);
-    this.#state$.next(to);
-    deliverEvents();
+    this[$.onTransition]?.(from, to);
   }
 
   /** @internal */
@@ -317,10 +313,21 @@ export class Service<T = never> implements AsyncDisposable {
     return this.#isObserved();
   }
 
-  /** @internal */
+  /** @internal Emits an event on this service's and every ancestor's `events$` (subclasses: supervisor, blocked, …). */
   [$.emit](event: LifecycleEvent): void {
-    this.emitEvent(event);
+    if (this.#isObserved()) publishEvent(this, event);
   }
+
+  /** @internal A subclass hook called right after each state change. */
+  protected [$.onTransition]?(from: ServiceState, to: ServiceState): void;
+
+  /** @internal The reason of the stop or crash under way or last done. */
+  get [$.stopReason](): StopReason | undefined {
+    return this.#stopReason;
+  }
+
+  /** @internal A subclass hook called when a stop begins, with the promise `stop()` returns for it. */
+  protected [$.onStopBegun]?(stopping: Promise<void>): void;
 
   // ─── start ──────────────────────────────────────────────────────────────────────────────────
 
@@ -531,6 +538,7 @@ export class Service<T = never> implements AsyncDisposable {
       this.#setState('stopped', reason, this.#since);
       if (!parentRun && reason.type !== 'parent') this.#parent?.[$.childStopped](this, reason);
       startRun?.end(RESOLVED);
+      this[$.onStopBegun]?.(RESOLVED);
       return RESOLVED;
     }
     const run = new StopRun(this, reason, parentRun, false);
@@ -541,10 +549,13 @@ export class Service<T = never> implements AsyncDisposable {
       run.step = 'done';
       this[$.finishStop](run);
       startRun?.end(RESOLVED);
-      return run.errors ? Promise.reject(new ServiceStopError(this.ref, run.errors)) : RESOLVED;
+      const stopped = run.errors ? Promise.reject(new ServiceStopError(this.ref, run.errors)) : RESOLVED;
+      this[$.onStopBegun]?.(stopped);
+      return stopped;
     }
     run.promise = runStop(this, run, startInFlight || undefined, children);
     startRun?.end(run.promise);
+    this[$.onStopBegun]?.(run.promise);
     return run.promise;
   }
 
@@ -632,7 +643,7 @@ export class Service<T = never> implements AsyncDisposable {
     this.#startRun = undefined;
     const reason: StopReason = { type: 'crash', error };
     this.#setState('crashed', reason);
-    this.emitEvent({ type: 'crash', service: this.ref, at: this.#since, error });
+    this[$.emit]({ type: 'crash', service: this.ref, at: this.#since, error });
     const isObject = typeof error === 'object' && error !== null;
     if (!isObject || !reported.has(error)) {
       if (isObject) reported.add(error);
@@ -857,13 +868,17 @@ export class Service<T = never> implements AsyncDisposable {
     if (!(child instanceof Service)) throw new TypeError(`child must be a Service; received ${show(child)}`);
     if (child.#parent !== this) return;
     const reason: StopReason = { type: 'parent', parent: this.path };
-    try {
-      // a start that was waiting for this stop may begin before the detach: stop that one too
-      do await child.#stop(reason, undefined);
-      while (child.#parent === this && child[$.isBusy]());
-    } finally {
-      if (child.#parent === this) this.#detach(child);
-    }
+    let failure: { error: unknown } | undefined;
+    // a start that was waiting for this stop may begin before the detach: stop that one too
+    do {
+      try {
+        await child.#stop(reason, undefined);
+      } catch (error) {
+        failure ??= { error }; // the first stop's outcome is what removeDependency() reports
+      }
+    } while (child.#parent === this && child[$.isBusy]());
+    if (child.#parent === this) this.#detach(child);
+    if (failure) throw failure.error;
   }
 
   #detach(child: Service<any>): void {
@@ -877,7 +892,7 @@ export class Service<T = never> implements AsyncDisposable {
   }
 
   #childEvent(child: ServiceRef, op: 'added' | 'removed'): void {
-    this.emitEvent({ type: 'child', service: this.ref, at: this.scheduler.now(), child, op });
+    this[$.emit]({ type: 'child', service: this.ref, at: this.scheduler.now(), child, op });
   }
 
   /** @internal How the children start and stop, and the stop budget. */

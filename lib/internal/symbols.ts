@@ -65,3 +65,18 @@ export const failStop: unique symbol = Symbol('rxmode.failStop');
 
 /** `service[finishStop](run)`: the end of a stop, `stopping → stopped` (a crash teardown stays `crashed`). */
 export const finishStop: unique symbol = Symbol('rxmode.finishStop');
+
+/**
+ * `service[onTransition](from, to)`: a subclass hook called right after each state change (after
+ * `state$` emitted), so subclasses need not subscribe to their own `state$`.
+ */
+export const onTransition: unique symbol = Symbol('rxmode.onTransition');
+
+/** `service[stopReason]`: the reason of the stop or crash under way or last done, if any. */
+export const stopReason: unique symbol = Symbol('rxmode.stopReason');
+
+/**
+ * `service[onStopBegun](stopping)`: a subclass hook called when a stop begins, with the promise that
+ * settles when it ends (the one `stop()` returns), so subclasses need not catch their own stop.
+ */
+export const onStopBegun: unique symbol = Symbol('rxmode.onStopBegun');

@@ -6,6 +6,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseDuration, show, type Duration } from '../duration.js';
 import { scheduleLoop } from '../internal/clock.js';
 import type { ServiceOptions } from '../options.js';
+import { emit } from '../internal/symbols.js';
 import { Service } from '../service.js';
 import { activityOf } from './dump.js';
 
@@ -91,7 +92,7 @@ export class BlockingDetector extends Service {
     let root: Service<any> = this.#watch ?? this;
     if (!this.#watch) while (root.parent) root = root.parent;
     const running = activityOf(root.toJSON()).filter((entry) => !entry.startsWith(`${this.path} `));
-    this.emitEvent({ type: 'blocked', service: this.ref, at, lagMs, running });
+    this[emit]({ type: 'blocked', service: this.ref, at, lagMs, running });
     this.logger.warn({ service: this.path, lagMs, running }, 'event loop blocked');
   }
 }

@@ -11,6 +11,7 @@ import { parseDuration, show } from '../duration.js';
 import { describe, InvalidStateError } from '../errors.js';
 import { scheduleLoop } from '../internal/clock.js';
 import type { LifecycleEvent, StopReason } from '../events.js';
+import { emit, stopReason } from '../internal/symbols.js';
 import { Service } from '../service.js';
 import type { ServiceSnapshot } from '../snapshot.js';
 import { activityOf } from './dump.js';
@@ -189,8 +190,7 @@ export class ThreadService<T = unknown, S = unknown> extends Service<T> {
   protected override async onStop(): Promise<void> {
     const link = this.#link;
     if (!link?.alive || link.stopped || !link.ready) return;
-    let reason: StopReason = { type: 'manual' };
-    this.stop$.subscribe((r) => (reason = r)).unsubscribe();
+    const reason: StopReason = this[stopReason] ?? { type: 'manual' };
     link.post({ type: 'stop', reason: encodeReason(reason) });
     const reply = await link.next('stopped');
     if (reply.error !== undefined) throw decodeError(reply.error);
@@ -260,7 +260,7 @@ export class ThreadService<T = unknown, S = unknown> extends Service<T> {
   }
 
   #blocked(lagMs: number, running: string[]): void {
-    this.emitEvent({ type: 'blocked', service: this.ref, at: this.scheduler.now(), lagMs, running });
+    this[emit]({ type: 'blocked', service: this.ref, at: this.scheduler.now(), lagMs, running });
   }
 
   #receive(link: ThreadLink, message: FromThread): void {
@@ -311,7 +311,7 @@ export class ThreadService<T = unknown, S = unknown> extends Service<T> {
       return;
     }
     if (isRoot && event.type === 'crash') return; // this service's own crash reports it
-    this.emitEvent(mirror.event(event));
+    this[emit](mirror.event(event));
   }
 }
 

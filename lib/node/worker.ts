@@ -6,8 +6,10 @@
 import { Subscription } from 'rxjs';
 import { humanizeDuration } from '../duration.js';
 import { describe, InvalidStateError, isServiceError } from '../errors.js';
+import { onStopBegun, onTransition } from '../internal/symbols.js';
 import { Service } from '../service.js';
 import type { ServiceSnapshot } from '../snapshot.js';
+import type { ServiceState } from '../state.js';
 import { BlockingDetector } from './blocking-detector.js';
 import { addMonitoring, type Monitoring } from './dashboard.js';
 import { activityOf, formatTree } from './dump.js';
@@ -69,6 +71,8 @@ export class Worker extends Service {
   #session: Subscription | undefined;
   #stopSignal: NodeJS.Signals | undefined;
   #stopping: Promise<void> | undefined;
+  /** True while runUntilExit() follows the tree (its stops decide the exit code). */
+  #isWatching = false;
   #stopError: unknown;
   #timedOut = false;
   #fatal = false;
@@ -82,9 +86,6 @@ export class Worker extends Service {
       this.addDependency(new BlockingDetector({ timeout: config.blockingTimeoutMs }));
     }
     for (const service of config.services) this.addDependency(service);
-    this.state$.subscribe((state) => {
-      if (state === 'running') this.#startupDone = true;
-    });
     if (config.health) {
       this.#health = new HealthServer(config.health);
       this.#addProbes(this.#health);
@@ -156,10 +157,8 @@ export class Worker extends Service {
         if (event.type === 'stop-timeout' && event.service.id === this.id) this.#timedOut = true;
       }),
     );
-    // stop() shares the promise of a stop under way; it is set once the `stopping` emission is over
-    session.add(
-      this.state$.subscribe((state) => state === 'stopping' && queueMicrotask(() => this.#watchStop())),
-    );
+    this.#isWatching = true;
+    session.add(() => (this.#isWatching = false));
     for (const signal of this.#config.signals)
       session.add(listenProcess(signal, () => this.#onSignal(signal)));
     if (!this.#config.signals.includes('SIGUSR1')) session.add(listenProcess('SIGUSR1', () => this.#dump()));
@@ -248,19 +247,24 @@ export class Worker extends Service {
   }
 
   #requestStop(signal: NodeJS.Signals): void {
-    this.stop({ type: 'signal', signal }).catch(() => {}); // the outcome is watched by #watchStop
+    this.stop({ type: 'signal', signal }).catch(() => {}); // the outcome is watched by [onStopBegun]
   }
 
-  /** Follows a stop of the tree, whoever asked for it: its failure makes the exit code 1. */
-  #watchStop(): void {
-    if (this.state !== 'stopping') return;
-    this.#stopping = this.stop().catch((error: unknown) => {
+  /** @internal Follows a stop of the tree, whoever asked for it: its failure makes the exit code 1. */
+  protected override [onStopBegun](stopping: Promise<void>): void {
+    if (!this.#isWatching) return;
+    this.#stopping = stopping.catch((error: unknown) => {
       this.#stopError = error;
       // a timeout was logged by the root of the stop, with what was stuck
       if (!(isServiceError(error) && error.code === 'ERR_STOP_TIMEOUT')) {
         this.logger.error({ service: this.path, err: error }, 'the stop failed');
       }
     });
+  }
+
+  /** @internal */
+  protected override [onTransition](_from: ServiceState, to: ServiceState): void {
+    if (to === 'running') this.#startupDone = true;
   }
 
   #onFatal(kind: string, error: unknown): void {

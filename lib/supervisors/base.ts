@@ -8,8 +8,16 @@ import { show } from '../duration.js';
 import { MaxRestartsExceededError } from '../errors.js';
 import type { StopReason } from '../events.js';
 import { checkOptionKeys, OPTION_KEYS, pickServiceOptions } from '../options.js';
-import { beforeChildrenStop, childCrashed, childStopped, insertChild } from '../internal/symbols.js';
+import {
+  beforeChildrenStop,
+  childCrashed,
+  childStopped,
+  emit,
+  insertChild,
+  onTransition,
+} from '../internal/symbols.js';
 import { Service } from '../service.js';
+import type { ServiceState } from '../state.js';
 import { backoffDelay } from './backoff.js';
 import { Launcher, stopActive } from './child-ops.js';
 import { IntensityWindow } from './intensity.js';
@@ -103,9 +111,11 @@ export abstract class Supervisor extends Service {
     this.#options = resolved;
     this.#restarts = new IntensityWindow(resolved.overMs);
     this.#failures = new IntensityWindow(resolved.overMs);
-    this.state$.subscribe((state) => {
-      if (state === 'starting') this.#newRun();
-    });
+  }
+
+  /** @internal Each start of the supervisor begins a new run of its bookkeeping. */
+  protected override [onTransition](_from: ServiceState, to: ServiceState): void {
+    if (to === 'starting') this.#newRun();
   }
 
   /**
@@ -284,7 +294,7 @@ export abstract class Supervisor extends Service {
     delayMs: number,
   ): void {
     const data: SupervisorDecision = { child: child.ref, decision, attempt, delayMs };
-    this.emitEvent({ type: 'supervisor', service: this.ref, at: this.scheduler.now(), ...data });
+    this[emit]({ type: 'supervisor', service: this.ref, at: this.scheduler.now(), ...data });
     this.#decisions?.next(data);
     const fields = { service: this.path, child: data.child.path, decision, attempt, delayMs };
     if (decision === 'restart') this.logger.info(fields, 'restarting a child');

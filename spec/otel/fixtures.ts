@@ -4,7 +4,7 @@
  * way supervisors do, so the specs do not depend on a supervisor strategy.
  */
 import { Service, type ServiceOptions } from '../../lib/index.js';
-import { childCrashed } from '../../lib/internal/symbols.js';
+import { childCrashed, emit } from '../../lib/internal/symbols.js';
 
 export type Step = number | Error; // wait this long on the fake clock, or throw
 const run = async (step: Step | undefined): Promise<void> => {
@@ -35,7 +35,7 @@ export class Node extends Service {
 /** Restarts a crashed child once its teardown is over, announcing the decision as a supervisor does. */
 export class MiniSupervisor extends Service {
   protected override [childCrashed](child: Service<any>): void {
-    this.emitEvent({
+    this[emit]({
       type: 'supervisor',
       service: this.ref,
       at: this.scheduler.now(),
@@ -48,7 +48,7 @@ export class MiniSupervisor extends Service {
   }
   /** Announces a decision about `child` without acting on it. */
   announce(child: Service<any>, decision: 'restart' | 'forfeit' | 'escalate' = 'forfeit'): void {
-    this.emitEvent({
+    this[emit]({
       type: 'supervisor',
       service: this.ref,
       at: this.scheduler.now(),

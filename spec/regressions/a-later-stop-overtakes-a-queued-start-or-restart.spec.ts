@@ -68,4 +68,26 @@ describe('regression: a later stop overtakes a queued start or restart', () => {
     expect([child.parent, child.state]).to.deep.equal([undefined, 'stopped']);
     await clock.until(root.stop());
   });
+
+  it('removeDependency() whose stop fails still stops a child that a waiting start brought back', async () => {
+    const clock = createVirtualClock();
+    const root = new Service({ scheduler: clock.scheduler });
+    const child = root.addDependency(new Service({ name: 'child' }));
+    const failure = new Error('flush failed');
+    child.addTask(
+      (signal) =>
+        new Promise<void>((_resolve, reject) =>
+          signal.addEventListener('abort', () => clock.scheduler.schedule(() => reject(failure), 2)),
+        ),
+      { drain: true },
+    );
+    await clock.until(root.start());
+    const stopping = child.stop().catch((e: unknown) => e);
+    const started = child.start(); // waits for the stop, then starts again
+    const removing = root.removeDependency(child).catch((e: unknown) => e);
+    await clock.until(Promise.all([stopping, started, removing]));
+    expect([child.parent, child.state]).to.deep.equal([undefined, 'stopped']);
+    expect(((await removing) as { errors?: unknown[] }).errors).to.deep.equal([failure]);
+    await clock.until(root.stop());
+  });
 });
