@@ -54,6 +54,23 @@ export default tseslint.config(
     },
   },
   {
+    files: ['lib/node/dashboard/client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*'],
+              message: 'The dashboard client runs in the browser: it imports only the browser-safe core.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', 'process', 'Buffer'],
+    },
+  },
+  {
     files: ['**/*.mjs', 'spec/**/*.ts', 'demos/**/*.ts', 'bench/**/*.ts', 'scripts/**'],
     languageOptions: {
       globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },

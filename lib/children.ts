@@ -5,13 +5,12 @@
 import { ServiceStopError, StopTimeoutError } from './errors.js';
 import type { StopReason } from './events.js';
 import type { LifecycleHost } from './internal/host.js';
+import { noop } from './internal/noop.js';
 import { StopRun } from './internal/stop-run.js';
 import { isBusy, settings, stopAsChild } from './internal/symbols.js';
 
 /** The promise of a start or stop that finished synchronously: nothing to await. */
 export const RESOLVED: Promise<void> = Promise.resolve();
-
-const noop = (): void => {};
 
 /** The start the children are started for. */
 interface LiveRun {

@@ -3,9 +3,10 @@
  * `@transitionsTo(flag)` sets a diag flag while the method runs. They work with standard decorators
  * and with `experimentalDecorators: true` (as Angular projects use).
  */
-import { parseDuration, show, type Duration } from './duration.js';
+import { parseDuration, type Duration } from './duration.js';
 import type { Diag } from './diag.js';
 import { parseCron } from './internal/cron.js';
+import { show } from './internal/format.js';
 import { isThenable } from './internal/is-thenable.js';
 import { addInstanceSpec, addPrototypeSpec, type DecoratedSpec } from './internal/decorated.js';
 import type { TimerOptions } from './timer.js';

@@ -2,6 +2,7 @@
  * Durations: milliseconds as a number, or a string such as `'250ms'`, `'1.5s'`, `'2m'`, `'1h'`, `'1d'`.
  * Parsing and human-readable formatting live here.
  */
+import { show } from './internal/format.js';
 
 /** A duration: milliseconds as a number, or a string with a unit (`ms`, `s`, `m`, `h`, `d`). */
 export type Duration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd'}`;
@@ -61,20 +62,4 @@ export function humanizeDuration(ms: number): string {
   }
   /* c8 ignore next */
   return `${ms} ms`;
-}
-
-/** Renders a received value for an error message. */
-export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'symbol') return value.toString();
-  if (typeof value === 'object' && value !== null) {
-    try {
-      return JSON.stringify(value) ?? Object.prototype.toString.call(value);
-    } catch {
-      return Object.prototype.toString.call(value);
-    }
-  }
-  return String(value);
 }

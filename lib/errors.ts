@@ -2,20 +2,37 @@
  * The error catalogue of rxmode: one base class with a stable `code`, structured fields and
  * `cause`, and a brand check that works across duplicate copies of the library.
  */
-import type { ServiceRef } from './events.js';
+import type { ServiceRef, StuckPhase } from './events.js';
+import { show } from './internal/format.js';
 import type { ServiceState } from './state.js';
 
 const BRAND = Symbol.for('rxmode.ServiceError');
 
-/** A part of a stop that was still pending when the stop budget ran out. */
-export interface StuckPhase {
-  /** Path of the service the phase belongs to. */
-  readonly path: string;
-  /** `onStop`, `onShutdown`, `run`, `task:<name>`, `timer:<name>`, `cron:<name>` or `teardown`. */
-  readonly phase: string;
-  /** How long the phase had been pending, in ms of scheduler time. */
-  readonly elapsedMs: number;
-}
+/**
+ * The stable code of every error rxmode raises, one per class.
+ *
+ * @remarks `ERR_STOP_FAILED`: {@link ServiceStopError}; `ERR_START_TIMEOUT`: {@link StartTimeoutError};
+ * `ERR_STOP_TIMEOUT`: {@link StopTimeoutError}; `ERR_CRASHED`: {@link ServiceCrashedError};
+ * `ERR_WAIT_TIMEOUT`: {@link WaitTimeoutError}; `ERR_MAX_RESTARTS`: {@link MaxRestartsExceededError};
+ * `ERR_INVALID_RUN`: {@link InvalidRunError}; `ERR_INVALID_STATE`: {@link InvalidStateError};
+ * `ERR_THREAD`: {@link ThreadServiceError}.
+ * @example
+ * ```ts
+ * function isTimeout(code: ServiceErrorCode): boolean {
+ *   return code === 'ERR_START_TIMEOUT' || code === 'ERR_STOP_TIMEOUT' || code === 'ERR_WAIT_TIMEOUT';
+ * }
+ * ```
+ */
+export type ServiceErrorCode =
+  | 'ERR_STOP_FAILED'
+  | 'ERR_START_TIMEOUT'
+  | 'ERR_STOP_TIMEOUT'
+  | 'ERR_CRASHED'
+  | 'ERR_WAIT_TIMEOUT'
+  | 'ERR_MAX_RESTARTS'
+  | 'ERR_INVALID_RUN'
+  | 'ERR_INVALID_STATE'
+  | 'ERR_THREAD';
 
 /**
  * Base class of every error rxmode raises.
@@ -24,11 +41,11 @@ export interface StuckPhase {
  */
 export class ServiceError extends Error {
   /** A stable machine-readable code such as `ERR_STOP_TIMEOUT`. */
-  readonly code: string;
+  readonly code: ServiceErrorCode;
   /** The service the error is about. */
   readonly service: ServiceRef | undefined;
 
-  constructor(code: string, message: string, service?: ServiceRef, options?: { cause?: unknown }) {
+  constructor(code: ServiceErrorCode, message: string, service?: ServiceRef, options?: { cause?: unknown }) {
     super(message, options && 'cause' in options ? { cause: options.cause } : undefined);
     this.code = code;
     this.service = service;
@@ -122,7 +139,7 @@ export class StopTimeoutError extends ServiceError {
 /** The service crashed while something was waiting on it; `cause` is the crash reason. */
 export class ServiceCrashedError extends ServiceError {
   constructor(service: ServiceRef, cause: unknown) {
-    super('ERR_CRASHED', `${service.path} crashed: ${describe(cause)}`, service, { cause });
+    super('ERR_CRASHED', `${service.path} crashed: ${show(cause)}`, service, { cause });
   }
   override get name(): string {
     return 'ServiceCrashedError';
@@ -168,7 +185,7 @@ export class InvalidRunError extends ServiceError {
   constructor(service: ServiceRef, received: unknown) {
     super(
       'ERR_INVALID_RUN',
-      `${service.path}: run() returned ${describe(received)}, not an ObservableInput`,
+      `${service.path}: run() returned ${show(received)}, not an ObservableInput`,
       service,
     );
     this.received = received;
@@ -192,22 +209,8 @@ export class InvalidStateError extends ServiceError {
   }
 }
 
-/** Describes any thrown value in one short line. */
-export function describe(value: unknown): string {
-  if (value instanceof Error) return `${value.name}: ${value.message}`;
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
-  try {
-    return typeof value === 'object' && value !== null
-      ? Object.prototype.toString.call(value)
-      : String(value);
-  } catch {
-    return typeof value;
-  }
-}
-
 function summarize(errors: readonly unknown[]): string {
-  return errors.map(describe).join('; ');
+  return errors.map(show).join('; ');
 }
 
 /**

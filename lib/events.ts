@@ -1,7 +1,7 @@
 /**
- * The lifecycle events every service emits on `events$`, for itself and every descendant, in order.
+ * The lifecycle events every service emits on `events$`, for itself and every descendant, in order,
+ * and the plain data they share with the errors: {@link ServiceRef} and {@link StuckPhase}.
  */
-import type { StuckPhase } from './errors.js';
 import type { ServiceState } from './state.js';
 
 /** Identifies a service in events and errors. */
@@ -10,6 +10,16 @@ export interface ServiceRef {
   readonly name: string;
   /** `root/child/grandchild`, by names. */
   readonly path: string;
+}
+
+/** A part of a stop that was still pending when the stop budget ran out. */
+export interface StuckPhase {
+  /** Path of the service the phase belongs to. */
+  readonly path: string;
+  /** `onStop`, `onShutdown`, `run`, `task:<name>`, `timer:<name>`, `cron:<name>` or `teardown`. */
+  readonly phase: string;
+  /** How long the phase had been pending, in ms of scheduler time. */
+  readonly elapsedMs: number;
 }
 
 /** Why a service stops (carried by `stop$`, `state` events and supervisor decisions). */

@@ -4,7 +4,7 @@ export type { ServiceOptions, TaskOptions, CronOptions } from './options.js';
 export type { WaitResult, WaitFirstResult } from './internal/waits.js';
 export { SERVICE_STATES, canTransition } from './state.js';
 export type { ServiceState } from './state.js';
-export type { LifecycleEvent, ServiceRef, StopReason } from './events.js';
+export type { LifecycleEvent, ServiceRef, StopReason, StuckPhase } from './events.js';
 export {
   ServiceError,
   ServiceStopError,
@@ -18,7 +18,7 @@ export {
   ThreadServiceError,
   isServiceError,
 } from './errors.js';
-export type { StuckPhase } from './errors.js';
+export type { ServiceErrorCode } from './errors.js';
 export { parseDuration, humanizeDuration } from './duration.js';
 export type { Duration } from './duration.js';
 export { Timer } from './timer.js';
@@ -37,7 +37,7 @@ export type {
   SignalConnectOptions,
   SignalEmission,
   BoundSignal,
-} from './signal.js';
+} from './signal-types.js';
 export { parseRate } from './rate.js';
 export type { Rate } from './rate.js';
 export { TokenBucket, rateLimit } from './token-bucket.js';

@@ -4,7 +4,8 @@
  * Browser-safe: the dashboard page renders the same graphs from snapshots it receives.
  */
 import { Observable, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
-import { humanizeDuration, parseDuration, show, type Duration } from './duration.js';
+import { humanizeDuration, parseDuration, type Duration } from './duration.js';
+import { show } from './internal/format.js';
 import type { Service } from './service.js';
 import type { ServiceSnapshot } from './snapshot.js';
 import type { ServiceState } from './state.js';

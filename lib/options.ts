@@ -3,7 +3,8 @@
  * with a TypeError that names the option and the value received.
  */
 import type { SchedulerLike } from 'rxjs';
-import { parseDuration, show, type Duration } from './duration.js';
+import { parseDuration, type Duration } from './duration.js';
+import { show } from './internal/format.js';
 import type { Logger } from './logger.js';
 
 /** Options of every service. */

@@ -4,7 +4,7 @@
  * workers without `addEventListener`) binding is a no-op, so the core stays platform-free.
  */
 import { Subscription, skip } from 'rxjs';
-import { show } from './duration.js';
+import { show } from './internal/format.js';
 import { pauseWork } from './internal/pause.js';
 import { Service } from './service.js';
 import { isShouldStop } from './state.js';

@@ -2,7 +2,7 @@
  * Rates: events per second as a number, or a string such as `'100/s'`, `'10/m'`, `'5/h'`.
  * Parsing them into events per second lives here.
  */
-import { show } from './duration.js';
+import { show } from './internal/format.js';
 
 /** A rate: a count per second (`s`), minute (`m`) or hour (`h`), such as `'100/s'` or `'5/h'`. */
 export type Rate = `${number}/${'s' | 'm' | 'h'}`;

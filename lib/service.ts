@@ -15,13 +15,15 @@ import {
 import type { MonoTypeOperatorFunction, ObservableInput, SchedulerLike } from 'rxjs';
 import { RESOLVED, startChildren, stopChildren, sweepChildren } from './children.js';
 import { DiagFlags, type Diag } from './diag.js';
-import { parseDuration, show, type Duration } from './duration.js';
+import { parseDuration, type Duration } from './duration.js';
 import { InvalidRunError, InvalidStateError, ServiceStopError } from './errors.js';
 import type { LifecycleEvent, ServiceRef, StopReason } from './events.js';
 import { flushDecorated, registerDecorated } from './internal/decorated.js';
 import { deliverEvents, publishEvent, queueEvent } from './internal/event-queue.js';
+import { show } from './internal/format.js';
 import { callHook, hasStartHooks, hasStopHooks, type HookName } from './internal/hooks.js';
 import type { LifecycleSettings, WorkStop } from './internal/host.js';
+import { noop } from './internal/noop.js';
 import { runStart, StartRun } from './internal/start-run.js';
 import { StopRun } from './internal/stop-run.js';
 import { armDeadline, runStop } from './internal/stop-sequence.js';
@@ -45,7 +47,6 @@ export type ReadonlyBehaviorSubject<V> = Observable<V> & { readonly value: V; ge
 
 /** The children of a childless service: shared, so frozen (it is replaced on the first add). */
 const NO_CHILDREN = Object.freeze([]) as unknown as Service<any>[];
-const noop = (): void => {};
 /** Errors already logged, so an escalated crash is reported once. */
 const reported = new WeakSet<object>();
 let nextId = 0;
@@ -616,9 +617,7 @@ export class Service<T = never> implements AsyncDisposable {
    */
   async restart(): Promise<void> {
     if (this.state === 'stopping') throw new InvalidStateError(this.ref, 'stopping', 'restart');
-    const calls = this.#stopCalls;
-    // a later stop() call, or a stop of the parent, overtakes this restart: the service stays stopped
-    const isOvertaken = (): boolean => this.#stopCalls !== calls || this.#isLeftBehind();
+    const isOvertaken = this.#overtaking(); // then the service stays stopped
     if (this.state === 'starting') await this.start().catch(noop);
     if (isOvertaken()) return;
     await this.#stop({ type: 'restart' }, undefined);

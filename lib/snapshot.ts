@@ -1,7 +1,6 @@
 /**
  * Snapshots of a service subtree (`toJSON()`): plain data for dashboards, `/state` and logs.
  */
-import type { Service } from './service.js';
 import type { ServiceState } from './state.js';
 
 /** A plain-data picture of a service and its subtree. */
@@ -38,8 +37,22 @@ export interface OwnSnapshotFields {
   pending: string[];
 }
 
+/**
+ * @internal What a snapshot reads of a service's public side: a structural view of `Service`, so
+ * this module does not import the class that imports it.
+ */
+export interface SnapshotSource {
+  readonly id: string;
+  readonly name: string;
+  readonly path: string;
+  readonly state: ServiceState;
+  readonly restartCount: number;
+  readonly crashReason: unknown;
+  readonly children: readonly { toJSON(): ServiceSnapshot }[];
+}
+
 /** @internal Builds a snapshot from a service's public fields and its own private ones. */
-export function snapshotOf(service: Service<any>, own: OwnSnapshotFields): ServiceSnapshot {
+export function snapshotOf(service: SnapshotSource, own: OwnSnapshotFields): ServiceSnapshot {
   const snapshot: ServiceSnapshot = {
     id: service.id,
     name: service.name,

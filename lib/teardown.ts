@@ -3,7 +3,7 @@
  * run last-in-first-out, every one even when another throws, each at most once.
  */
 import type { TeardownLogic } from 'rxjs';
-import { show } from './duration.js';
+import { show } from './internal/format.js';
 
 /** What `addTeardown` accepts. */
 export type Teardown = TeardownLogic | AsyncDisposable | Disposable;

@@ -3,7 +3,8 @@
  * `rateLimit()`, the "at most `max` per `over`" shorthand for one.
  */
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import { parseDuration, show, type Duration } from './duration.js';
+import { parseDuration, type Duration } from './duration.js';
+import { show } from './internal/format.js';
 import { parseRate, type Rate } from './rate.js';
 
 /** Options of `new TokenBucket()`. */

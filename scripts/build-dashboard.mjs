@@ -1,11 +1,12 @@
-// Bundles the dashboard's page script into the build: lib/node/dashboard-client.ts and the
-// browser-safe core it imports, through esbuild, written as dashboard.bundle.js beside the compiled
-// rxmode/node modules (dist/esm/node and dist/cjs/node), where the probe server looks for it.
-// Runs after tsc (it uses the compiled dist/esm/node/dashboard-assets.js, so the bundling options
-// live in one place). Usage: `node scripts/build-dashboard.mjs` or `buildDashboard(root)` from build.mjs.
+// Bundles the dashboard's page script into the build: lib/node/dashboard/client/main.ts and the
+// browser-safe core it imports, through esbuild, written as dashboard/client.bundle.js in the
+// compiled rxmode/node folders (dist/esm/node and dist/cjs/node), where the probe server looks for
+// it; tsc never compiles the client. Runs after tsc (it uses the compiled
+// dist/esm/node/dashboard/assets.js, so the bundling options live in one place).
+// Usage: `node scripts/build-dashboard.mjs` or `buildDashboard(root)` from build.mjs.
 import { Buffer } from 'node:buffer';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -17,7 +18,7 @@ const NODE_DIRS = ['dist/esm/node', 'dist/cjs/node'];
  * folder; resolves with the files written and the bundle's size in bytes.
  */
 export async function buildDashboard(root) {
-  const assets = join(root, 'dist/esm/node/dashboard-assets.js');
+  const assets = join(root, 'dist/esm/node/dashboard/assets.js');
   if (!existsSync(assets))
     throw new Error(`${assets} is missing: run tsc before scripts/build-dashboard.mjs`);
   const { bundleDashboardScript, DASHBOARD_BUNDLE, DASHBOARD_ENTRY } = await import(
@@ -29,6 +30,7 @@ export async function buildDashboard(root) {
     if (!existsSync(join(root, dir)))
       throw new Error(`${dir} is missing: run tsc before scripts/build-dashboard.mjs`);
     const file = join(root, dir, DASHBOARD_BUNDLE);
+    await mkdir(dirname(file), { recursive: true });
     await writeFile(file, code);
     files.push(file);
   }

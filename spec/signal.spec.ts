@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { from } from 'rxjs';
-import { Signal, SyncSignal, type SignalReceiver } from '../lib/signal.js';
+import type { SignalReceiver } from '../lib/signal-types.js';
+import { Signal, SyncSignal } from '../lib/signal.js';
 
 type AnySignal<A extends unknown[]> = Signal<A> | SyncSignal<A>;
 

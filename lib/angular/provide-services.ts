@@ -19,7 +19,7 @@ import {
   type Provider,
   type ProviderToken,
 } from '@angular/core';
-import { show } from '../duration.js';
+import { show } from '../internal/format.js';
 import { Service } from '../service.js';
 import {
   SERVICE_TREE,

@@ -12,7 +12,7 @@ import {
   type Signal,
 } from '@angular/core';
 import { Observable } from 'rxjs';
-import { show } from '../duration.js';
+import { show } from '../internal/format.js';
 import { Service } from '../service.js';
 import type { ServiceState } from '../state.js';
 

@@ -3,7 +3,7 @@
  * stopped with its injector, and how its failures reach Angular's ErrorHandler.
  */
 import { DestroyRef, ErrorHandler, InjectionToken, inject, type Type } from '@angular/core';
-import { show } from '../duration.js';
+import { show } from '../internal/format.js';
 import { Service } from '../service.js';
 
 /**

@@ -5,9 +5,9 @@
  */
 import { Subscription, type SchedulerLike } from 'rxjs';
 import type { Cron } from 'croner';
-import { show } from '../duration.js';
 import { scheduleLoop } from './clock.js';
 import { cronSyntaxError } from './cron-syntax.js';
+import { show } from './format.js';
 import { lazy } from './lazy.js';
 
 /** A validated cron expression that tells its next firing time once croner is loaded. */

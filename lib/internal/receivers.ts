@@ -4,14 +4,14 @@
  * argument validation and the Observable interop both signal kinds expose.
  */
 import { Observable, observable, type Observer, type Subscribable, type Subscription } from 'rxjs';
-import { show } from '../duration.js';
+import { show } from './format.js';
 import type {
   BoundSignal,
   SignalConnectOptions,
   SignalEmission,
   SignalOptions,
   SignalReceiver,
-} from '../signal.js';
+} from '../signal-types.js';
 
 /** A receiver as stored: arguments are checked by the typed public methods. */
 type AnyReceiver = (sender: unknown, ...args: any[]) => unknown;

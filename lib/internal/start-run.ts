@@ -5,9 +5,8 @@
 import { startChildren } from '../children.js';
 import { StartTimeoutError } from '../errors.js';
 import type { LifecycleHost } from './host.js';
+import { noop } from './noop.js';
 import { beginFirstStart, callHook, enterRunning, onStopBegin, startPhase, startWork } from './symbols.js';
-
-const noop = (): void => {};
 
 /** @internal The bookkeeping of one start. */
 export class StartRun {

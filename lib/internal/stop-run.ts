@@ -6,8 +6,8 @@
  * already stopping on their own when this stop reached them, which join it).
  */
 import type { SchedulerLike, Subscription } from 'rxjs';
-import { ServiceStopError, type StuckPhase } from '../errors.js';
-import type { StopReason } from '../events.js';
+import { ServiceStopError } from '../errors.js';
+import type { StopReason, StuckPhase } from '../events.js';
 
 /** A phase being awaited, with the scheduler time it began. */
 export interface PendingPhase {

@@ -3,7 +3,8 @@
  * work definitions (named `task-1`, `timer-1`, `cron-1`, … in registration order when unnamed).
  */
 import type { ObservableInput } from 'rxjs';
-import { show, type Duration } from '../duration.js';
+import type { Duration } from '../duration.js';
+import { show } from './format.js';
 import { checkName, type CronOptions, type TaskOptions } from '../options.js';
 import { parseInterval, type TimerOptions, type TimerTick } from '../timer.js';
 import { parseCron } from './cron.js';

@@ -3,7 +3,8 @@
  * huge JSON.parse, a blocking fs call) and reports it as a `blocked` event naming what was under way.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { parseDuration, show, type Duration } from '../duration.js';
+import { parseDuration, type Duration } from '../duration.js';
+import { show } from '../internal/format.js';
 import { scheduleLoop } from '../internal/clock.js';
 import type { ServiceOptions } from '../options.js';
 import { emit } from '../internal/symbols.js';

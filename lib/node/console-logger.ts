@@ -4,7 +4,7 @@
  * object per line for log collectors.
  */
 import type { Logger } from '../logger.js';
-import { show } from '../duration.js';
+import { show } from '../internal/format.js';
 
 /** The levels of the console logger, least severe first; `silent` drops everything. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';

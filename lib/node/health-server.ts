@@ -5,7 +5,7 @@
 import { isThenable } from '../internal/is-thenable.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { show } from '../duration.js';
+import { show } from '../internal/format.js';
 
 /** Where the probe server listens. */
 export interface HealthOptions {

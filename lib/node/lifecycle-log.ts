@@ -3,7 +3,7 @@
  * (starts, stops, crashes, supervisor decisions, stalls), each labelled with the service path.
  */
 import type { Subscription } from 'rxjs';
-import { describe } from '../errors.js';
+import { show } from '../internal/format.js';
 import type { LifecycleEvent, StopReason } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { Service } from '../service.js';
@@ -22,7 +22,7 @@ export function describeReason(reason: StopReason | undefined): string | undefin
     case 'supervisor':
       return `supervisor: ${reason.decision}`;
     case 'crash':
-      return `crash: ${describe(reason.error)}`;
+      return `crash: ${show(reason.error)}`;
     default:
       return undefined;
   }
@@ -93,9 +93,9 @@ function logEvent(
       if (event.error === undefined) {
         logger.debug({ service }, `${event.hook} finished in ${Math.round(event.durationMs)} ms`);
       } else if (event.hook === 'onStop' || event.hook === 'onShutdown') {
-        logger.warn({ service }, `${event.hook} failed: ${describe(event.error)}`);
+        logger.warn({ service }, `${event.hook} failed: ${show(event.error)}`);
       } else {
-        logger.debug({ service }, `${event.hook} failed: ${describe(event.error)}`);
+        logger.debug({ service }, `${event.hook} failed: ${show(event.error)}`);
       }
       return;
     case 'child':

@@ -1,7 +1,7 @@
 /**
  * Where the rxmode/node modules were loaded from, without `import.meta` (this source builds to ESM
  * and CommonJS): `__filename` in CommonJS, the V8 call site of this module in ESM. Files shipped
- * next to them (the dashboard's script) are found from there.
+ * with them (the thread entry, the dashboard's script) are found from there.
  */
 import { dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';

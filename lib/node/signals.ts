@@ -3,7 +3,7 @@
  * so one teardown removes them all.
  */
 import { constants } from 'node:os';
-import { show } from '../duration.js';
+import { show } from '../internal/format.js';
 
 /** Signals a process cannot catch. */
 const UNCATCHABLE: readonly string[] = ['SIGKILL', 'SIGSTOP'];

@@ -2,7 +2,8 @@
  * The options of a Worker and their validation: every bad value is refused in the constructor with
  * a TypeError naming the option and the value received.
  */
-import { parseDuration, show, type Duration } from '../duration.js';
+import { parseDuration, type Duration } from '../duration.js';
+import { show } from '../internal/format.js';
 import type { Logger } from '../logger.js';
 import type { ServiceOptions } from '../options.js';
 import { Service } from '../service.js';
@@ -13,7 +14,7 @@ import {
   type LogFormat,
   type LogLevel,
 } from './console-logger.js';
-import { checkDashboardOptions, type DashboardConfig, type DashboardOptions } from './dashboard.js';
+import { checkDashboardOptions, type DashboardConfig, type DashboardOptions } from './dashboard/dashboard.js';
 import { checkHealthOptions, type HealthOptions } from './health-server.js';
 import { checkSignals } from './signals.js';
 

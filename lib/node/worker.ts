@@ -5,13 +5,14 @@
  */
 import { Subscription } from 'rxjs';
 import { humanizeDuration } from '../duration.js';
-import { describe, InvalidStateError, isServiceError } from '../errors.js';
+import { InvalidStateError, isServiceError } from '../errors.js';
+import { show } from '../internal/format.js';
 import { onStopBegun, onTransition } from '../internal/symbols.js';
 import { Service } from '../service.js';
 import type { ServiceSnapshot } from '../snapshot.js';
 import type { ServiceState } from '../state.js';
 import { BlockingDetector } from './blocking-detector.js';
-import { addMonitoring, type Monitoring } from './dashboard.js';
+import { addMonitoring, type Monitoring } from './dashboard/dashboard.js';
 import { activityOf, formatTree } from './dump.js';
 import { EXIT_FAILURE, EXIT_OK, signalExitCode } from './exit-codes.js';
 import { HealthServer, sendJSON, sendText, type HealthAddress } from './health-server.js';
@@ -111,7 +112,7 @@ export class Worker extends Service {
 
   #addProbes(server: HealthServer): void {
     server.route('/livez', (_request, response) => {
-      if (this.state === 'crashed') sendText(response, 503, `crashed: ${describe(this.crashReason)}`);
+      if (this.state === 'crashed') sendText(response, 503, `crashed: ${show(this.crashReason)}`);
       else sendText(response, 200, 'ok');
     });
     server.route('/readyz', (_request, response) => {

@@ -3,7 +3,7 @@
  * The tree, the spans and the instruments are followed until the returned teardown is called.
  */
 import { metrics, trace, type Meter, type Tracer } from '@opentelemetry/api';
-import { show } from '../duration.js';
+import { show } from '../internal/format.js';
 import { watchTree } from '../internal/watch-tree.js';
 import type { Service } from '../service.js';
 import { MetricRecorder } from './metrics.js';

@@ -3,7 +3,7 @@
  * stop durations, supervisor decisions) up to date from its `events$`, until the returned teardown.
  */
 import { register as globalRegister, type Registry } from 'prom-client';
-import { show } from '../duration.js';
+import { show } from '../internal/format.js';
 import { watchTree } from '../internal/watch-tree.js';
 import type { Service } from '../service.js';
 import { acquireMetrics, dropDurations, releaseMetrics, type Tree } from './metrics.js';

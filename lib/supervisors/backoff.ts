@@ -4,6 +4,9 @@
  */
 import type { ResolvedBackoff } from './options.js';
 
+/** A draw uniform in [0, 1), or the function that makes one (called only when there is jitter). */
+export type Random = number | (() => number);
+
 /**
  * @internal The delay in ms before restart attempt `attempt` (1, 2, …).
  *
@@ -13,12 +16,26 @@ import type { ResolvedBackoff } from './options.js';
 export function backoffDelay(
   backoff: ResolvedBackoff | undefined,
   attempt: number,
-  random: () => number = Math.random,
+  random: Random = Math.random,
 ): number {
   if (!backoff) return 0;
   const base = Math.min(backoff.maxMs, backoff.initialMs * backoff.factor ** (attempt - 1));
-  const spread = backoff.jitter === 0 ? 0 : backoff.jitter * base * (2 * random() - 1);
-  return Math.max(0, Math.round(base + spread));
+  if (backoff.jitter === 0) return Math.max(0, Math.round(base));
+  const r = typeof random === 'number' ? random : random();
+  return Math.max(0, Math.round(base + backoff.jitter * base * (2 * r - 1)));
+}
+
+/**
+ * @internal The attempt number of a child's next restart: `attempt + 1`, or 1 when it has been
+ * `running` since `runningSince` for at least `resetAfterMs` at `now`.
+ */
+export function nextAttempt(
+  attempt: number,
+  runningSince: number | undefined,
+  now: number,
+  resetAfterMs: number,
+): number {
+  return runningSince !== undefined && now - runningSince >= resetAfterMs ? 1 : attempt + 1;
 }
 
 /** @internal The attempt count of one child, with the time it last became `running`. */
@@ -31,14 +48,20 @@ export class AttemptCounter {
     this.#runningSince = now;
   }
 
-  /**
-   * The child failed at `now`: the next attempt number, after starting again at 1 when it had run at
-   * least `resetAfterMs` since it last became `running`.
-   */
-  next(now: number, resetAfterMs: number): number {
-    if (this.#runningSince !== undefined && now - this.#runningSince >= resetAfterMs) this.#attempt = 0;
+  /** The attempt of the last restart decided (0: none yet). */
+  get attempt(): number {
+    return this.#attempt;
+  }
+
+  /** When the child last became `running`, unless a restart was decided since. */
+  get runningSince(): number | undefined {
+    return this.#runningSince;
+  }
+
+  /** A restart was decided as attempt `attempt` (see `nextAttempt`). */
+  set(attempt: number): void {
+    this.#attempt = attempt;
     this.#runningSince = undefined;
-    return ++this.#attempt;
   }
 
   /** Forgets every attempt (a new run of the supervisor). */

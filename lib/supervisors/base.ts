@@ -1,13 +1,13 @@
 /**
- * What every supervisor shares: a child's crash (or unrequested stop) reaches it through the core's
- * hooks, a decision is taken and published at once (intensity, attempt, backoff delay, `supervisor`
- * event, `decisions$`), and the work it calls for (restarts, stops) runs asynchronously afterwards.
+ * What every supervisor shares: its public API, and the glue that turns a child's crash (or
+ * unrequested stop), reaching it through the core's hooks, into a decision (`decide.ts`), published
+ * at once, whose work (`restarts.ts`) runs asynchronously afterwards.
  */
-import { Observable, Subject, filter, firstValueFrom } from 'rxjs';
-import { show } from '../duration.js';
+import { Observable, Subject } from 'rxjs';
+import { show } from '../internal/format.js';
 import { MaxRestartsExceededError } from '../errors.js';
 import type { StopReason } from '../events.js';
-import { checkOptionKeys, OPTION_KEYS, pickServiceOptions } from '../options.js';
+import { pickServiceOptions } from '../options.js';
 import {
   beforeChildrenStop,
   childCrashed,
@@ -18,49 +18,15 @@ import {
 } from '../internal/symbols.js';
 import { Service } from '../service.js';
 import type { ServiceState } from '../state.js';
-import { backoffDelay } from './backoff.js';
-import { Launcher, stopActive } from './child-ops.js';
-import { IntensityWindow } from './intensity.js';
-import {
-  resolveSupervisorOptions,
-  type ResolvedSupervisorOptions,
-  type SupervisorDecision,
-  type SupervisorOptions,
-} from './options.js';
+import { decide, type Decision, type Failure, type Policy, type Strategy } from './decide.js';
+import { checkServices, discardChildren } from './child-ops.js';
+import { Ledger } from './ledger.js';
+import { resolveSupervisorOptions, type SupervisorDecision, type SupervisorOptions } from './options.js';
+import { RestartRunner } from './restarts.js';
 import { ChildWatch } from './watch.js';
 
-/** @internal How a strategy answers a failure, and which children a restart takes along. */
-export interface Strategy {
-  readonly decision: SupervisorDecision['decision'];
-  /** `one`: the failed child; `all`: every child; `rest`: the failed child and those after it. */
-  readonly scope: 'one' | 'all' | 'rest';
-}
-
-type Failure = { readonly kind: 'crash'; readonly error: unknown } | { readonly kind: 'stop' };
-
-/** A restart decided but not finished; failures before its start phase join it. */
-interface RestartJob {
-  /** The children whose failure decided it (replaced when `replacement` is set). */
-  readonly failed: Set<Service<any>>;
-  /** Every child it starts again. */
-  readonly restart: Set<Service<any>>;
-  readonly attempt: number;
-  readonly delayMs: number;
-  readonly generation: number;
-}
-
-const noop = (): void => {};
-const REQUESTED_STOPS: readonly string[] = ['parent', 'supervisor', 'restart'];
-
-/** Every option a supervisor takes: a Service's and its own. */
-const SUPERVISOR_KEYS: ReadonlySet<string> = new Set([
-  ...OPTION_KEYS,
-  'maxRestarts',
-  'over',
-  'backoff',
-  'replacement',
-  'restart',
-]);
+const CRASHED: Failure = { kind: 'crash', duringStart: false };
+const START_FAILED: Failure = { kind: 'crash', duringStart: true };
 
 /**
  * The base of every supervisor: a Service that watches its children and answers their crashes.
@@ -86,17 +52,12 @@ const SUPERVISOR_KEYS: ReadonlySet<string> = new Set([
  * ```
  */
 export abstract class Supervisor extends Service {
-  readonly #strategy: Strategy;
-  readonly #options: ResolvedSupervisorOptions;
-  readonly #restarts: IntensityWindow;
-  readonly #failures: IntensityWindow;
+  readonly #policy: Policy;
+  readonly #ledger: Ledger;
   readonly #watch: ChildWatch = new ChildWatch(this);
-  readonly #launcher: Launcher = new Launcher(this);
-  readonly #pending = new Set<RestartJob>();
+  readonly #runner: RestartRunner;
   #decisions: Subject<SupervisorDecision> | undefined;
   #decisions$: Observable<SupervisorDecision> | undefined;
-  #chain: Promise<void> = Promise.resolve();
-  #generation = 0;
 
   /**
    * @param strategy - how the subclass answers failures
@@ -105,17 +66,20 @@ export abstract class Supervisor extends Service {
    */
   protected constructor(strategy: Strategy, options?: SupervisorOptions) {
     const resolved = resolveSupervisorOptions(options);
-    if (options) checkOptionKeys(options, SUPERVISOR_KEYS, false);
     super(pickServiceOptions(options));
-    this.#strategy = strategy;
-    this.#options = resolved;
-    this.#restarts = new IntensityWindow(resolved.overMs);
-    this.#failures = new IntensityWindow(resolved.overMs);
+    this.#policy = { ...resolved, decision: strategy.decision, scope: strategy.scope };
+    const host = {
+      place: (index: number, child: Service<any>) => void this[insertChild](index, child),
+      crashed: (child: Service<any>, error: unknown) => this.#failed(child, undefined, error),
+    };
+    this.#runner = new RestartRunner(this, host, this.#watch, strategy.scope, resolved.replacement);
+    this.#ledger = new Ledger(resolved.overMs);
   }
 
   /** @internal Each start of the supervisor begins a new run of its bookkeeping. */
-  protected override [onTransition](_from: ServiceState, to: ServiceState): void {
+  protected override [onTransition](from: ServiceState, to: ServiceState): void {
     if (to === 'starting') this.#newRun();
+    this.#runner.moved(from);
   }
 
   /**
@@ -148,8 +112,8 @@ export abstract class Supervisor extends Service {
     for (const service of services) this.addDependency(service);
     const state = this.state;
     if (state === 'running' || state === 'starting') {
-      const generation = this.#generation;
-      this.#later(() => this.#startAdded(services, generation));
+      const generation = this.#runner.generation;
+      this.#runner.later(() => this.#runner.startAdded(services, generation));
     }
     return this;
   }
@@ -168,7 +132,7 @@ export abstract class Supervisor extends Service {
    */
   discard(...services: Service<any>[]): Promise<void> {
     checkServices(services);
-    return this.#discard(services);
+    return discardChildren(this, services);
   }
 
   /**
@@ -192,7 +156,7 @@ export abstract class Supervisor extends Service {
     checkServices([service], 'service');
     if (service.parent === this)
       throw new TypeError(`service ${service.path} is already a child of ${this.path}`);
-    return this.#insert(index, service);
+    return this.#runner.insert(index, service);
   }
 
   /** Stops a child and detaches it; it is no longer watched. */
@@ -206,7 +170,7 @@ export abstract class Supervisor extends Service {
 
   /** @internal Lets restarts in flight begin, so that the stop of the children that follows sees them. */
   override [beforeChildrenStop](): Promise<void> | void {
-    return this.#launcher.begun();
+    return this.#runner.begun();
   }
 
   /** @internal Watches every child, however it was added. */
@@ -218,80 +182,64 @@ export abstract class Supervisor extends Service {
 
   /** @internal A child crashed: decide. */
   protected override [childCrashed](child: Service<any>, error: unknown): void {
-    this.#failed(child, { kind: 'crash', error });
+    this.#failed(child, undefined, error);
   }
 
   /** @internal A child stopped on its own: restart it when it is permanent. */
   protected override [childStopped](child: Service<any>, reason: StopReason): void {
-    if (REQUESTED_STOPS.includes(reason.type)) return;
-    if (this.#strategy.decision !== 'restart' || this.#options.restart !== 'permanent') return;
-    this.#failed(child, { kind: 'stop' });
+    this.#failed(child, reason.type);
   }
 
   // ─── decisions ──────────────────────────────────────────────────────────────────────────────
 
-  #failed(child: Service<any>, failure: Failure): void {
+  /** A crash of `child` (`stop` undefined) or a stop it finished: decide, record, publish, act. */
+  #failed(child: Service<any>, stop: StopReason['type'] | undefined, error?: unknown): void {
     const state = this.state;
     if ((state !== 'starting' && state !== 'running') || child.parent !== this) return;
     const now = this.scheduler.now();
-    this.#failures.record(now);
-    const watched = this.#watch.get(child);
-    const { decision, scope } = this.#strategy;
-    if (
-      failure.kind === 'crash' &&
-      (decision === 'escalate' || (state === 'starting' && watched.previous === 'starting'))
-    ) {
-      this.#decide(child, 'escalate', this.#failures.count(now), 0);
-      this.crash(failure.error);
-      return;
-    }
-    const temporary = this.#options.restart === 'temporary';
-    if (decision === 'forfeit' || temporary) {
-      this.#decide(child, 'forfeit', this.#failures.count(now), 0);
-      if (decision === 'forfeit' && scope === 'all' && !temporary) this.#later(() => this.#stopOthers(child));
-      return;
-    }
-    const pending = this.#pendingFor(child);
-    if (pending) {
-      pending.failed.add(child);
-      pending.restart.add(child);
-      this.#decide(child, 'restart', pending.attempt, pending.delayMs);
-      return;
-    }
-    const restarts = this.#restarts.count(now);
-    if (restarts >= this.#options.maxRestarts) {
-      this.#decide(child, 'escalate', this.#failures.count(now), 0);
-      const cause = failure.kind === 'crash' ? failure.error : undefined;
-      this.crash(new MaxRestartsExceededError(this.ref, restarts, this.#options.overMs, cause));
-      return;
-    }
-    this.#restarts.record(now);
-    const attempt = watched.attempts.next(now, this.#options.resetAfterMs);
-    const delayMs = backoffDelay(this.#options.backoff, attempt);
-    const job: RestartJob = {
-      failed: new Set([child]),
-      restart: new Set([child]),
-      attempt,
-      delayMs,
-      generation: this.#generation,
-    };
-    this.#pending.add(job);
-    this.#decide(child, 'restart', attempt, delayMs);
-    if (scope === 'one') {
-      this.#later(() => this.#runRestart(job));
+    const { attempts, previous } = this.#watch.get(child);
+    const failure: Failure =
+      stop !== undefined
+        ? { kind: 'stop', reason: stop }
+        : state === 'starting' && previous === 'starting'
+          ? START_FAILED
+          : CRASHED;
+    const runner = this.#runner;
+    const pending = runner.pendingFor(child);
+    const decision = decide(
+      this.#policy,
+      failure,
+      this.#ledger.situation(now, attempts, pending),
+      Math.random,
+    );
+    this.#ledger.record(now, decision, attempts);
+    if (decision.decision === 'ignore') return;
+    if (decision.decision === 'escalate') {
+      this.#publish(child, decision);
+      const { exceeded } = decision;
+      const cause = stop === undefined ? error : undefined;
+      this.crash(
+        exceeded
+          ? new MaxRestartsExceededError(this.ref, exceeded.restarts, exceeded.windowMs, cause)
+          : error,
+      );
+    } else if (decision.decision === 'forfeit') {
+      this.#publish(child, decision);
+      if (decision.stopOthers) runner.later(() => runner.stopOthers(child));
+    } else if (pending) {
+      runner.join(pending, child);
+      this.#publish(child, decision);
     } else {
-      // group restarts run one after another
-      const run = this.#chain.then(() => this.#runRestart(job));
-      this.#chain = run.then(noop, noop);
-      run.catch((error: unknown) => this.#internalError(error));
+      const job = runner.add(child, decision.attempt, decision.delayMs);
+      this.#publish(child, decision);
+      runner.schedule(job);
     }
   }
 
-  #decide(
+  /** Publishes a decision: a `supervisor` event, `decisions$`, a log line. */
+  #publish(
     child: Service<any>,
-    decision: SupervisorDecision['decision'],
-    attempt: number,
-    delayMs: number,
+    { decision, attempt, delayMs }: Exclude<Decision, { decision: 'ignore' }>,
   ): void {
     const data: SupervisorDecision = { child: child.ref, decision, attempt, delayMs };
     this[emit]({ type: 'supervisor', service: this.ref, at: this.scheduler.now(), ...data });
@@ -301,188 +249,12 @@ export abstract class Supervisor extends Service {
     else this.logger.warn(fields, decision === 'forfeit' ? 'forfeiting a child' : 'escalating a child crash');
   }
 
-  /** The restart, not yet in its start phase, that a failure of `child` joins. */
-  #pendingFor(child: Service<any>): RestartJob | undefined {
-    for (const job of this.#pending) if (this.#strategy.scope !== 'one' || job.failed.has(child)) return job;
-    return undefined;
-  }
-
-  // ─── work ───────────────────────────────────────────────────────────────────────────────────
-
-  /** Runs `work` after the current call stack, so a crash in progress is never re-entered. */
-  #later(work: () => Promise<void>): void {
-    Promise.resolve()
-      .then(work)
-      .catch((error: unknown) => this.#internalError(error));
-  }
-
-  #internalError(error: unknown): void {
-    this.logger.error({ service: this.path, err: error }, 'supervisor failed');
-    this.crash(error);
-  }
-
-  /** Stop phase (group strategies), backoff delay, then the start phase in children order. */
-  async #runRestart(job: RestartJob): Promise<void> {
-    const group = this.#strategy.scope !== 'one';
-    try {
-      if (group) await this.#stopMembers(job);
-      if (job.delayMs > 0 && !(await this.sleep(job.delayMs))) return;
-      if (!(await this.#untilRunning(job.generation))) return;
-      if (group) await this.#stopMembers(job); // members that joined during the wait
-      if (!this.#isCurrent(job.generation)) return;
-    } finally {
-      this.#pending.delete(job);
-    }
-    const order = this.children.filter((c) => job.restart.has(c));
-    for (let i = 0; i < order.length; i++) {
-      if (!this.#isCurrent(job.generation)) return;
-      const next = group ? this.#pending.values().next().value : undefined;
-      if (next) {
-        // a child failed to start again: a newer group restart takes over what is left
-        for (const rest of order.slice(i)) next.restart.add(rest);
-        return;
-      }
-      const child = order[i]!;
-      await this.#restartChild(child, job.failed.has(child), job.generation);
-    }
-  }
-
-  /** Stops the running members of a group restart in reverse order; they will start again. */
-  async #stopMembers(job: RestartJob): Promise<void> {
-    const children = this.children;
-    let first = 0;
-    if (this.#strategy.scope === 'rest') {
-      first = Math.min(...[...job.failed].map((c) => children.indexOf(c)).filter((i) => i >= 0));
-    }
-    const members = children.slice(first).filter((c) => !job.failed.has(c));
-    for (const child of members) if (child.state === 'init') job.restart.add(child);
-    await stopActive(
-      members,
-      { type: 'supervisor', decision: 'restart' },
-      () => this.#isCurrent(job.generation),
-      (child, error) => this.#stopFailed(child, error),
-      (child) => job.restart.add(child),
-    );
-  }
-
-  /** ForfeitOneForAll: every other child is stopped, in reverse order. */
-  async #stopOthers(crashed: Service<any>): Promise<void> {
-    const generation = this.#generation;
-    await stopActive(
-      this.children.filter((c) => c !== crashed),
-      { type: 'supervisor', decision: 'forfeit' },
-      () => this.#isCurrent(generation),
-      (child, error) => this.#stopFailed(child, error),
-    );
-  }
-
-  #stopFailed(child: Service<any>, error: unknown): void {
-    this.logger.warn({ service: this.path, child: child.path, err: error }, 'a child failed to stop cleanly');
-  }
-
-  /** Waits for the crash teardown, then restarts the child (or starts its replacement). */
-  async #restartChild(child: Service<any>, failed: boolean, generation: number): Promise<void> {
-    if (child.state === 'crashed' || child.state === 'stopping') await child.waitUntilStopped();
-    if (!this.#mayStart(child, generation)) return;
-    let target: Service<any> | undefined = child;
-    if (failed && this.#options.replacement) target = await this.#replace(child, generation);
-    if (!target) return;
-    const how = target === child ? 'restart' : 'start';
-    await this.#launcher.launch(target, how, (error) => this.#failed(target, { kind: 'crash', error }));
-  }
-
-  /** Puts the replacement of a crashed child in its slot; a failing factory counts as a crash. */
-  async #replace(crashed: Service<any>, generation: number): Promise<Service<any> | undefined> {
-    let fresh: Service<any>;
-    try {
-      fresh = await this.#options.replacement!(crashed, this.children.indexOf(crashed));
-      if (!(fresh instanceof Service))
-        throw new TypeError(`replacement must return a Service; received ${show(fresh)}`);
-      if (fresh.parent === this) throw new TypeError(`replacement returned ${fresh.path}, already a child`);
-    } catch (error) {
-      this.#failed(crashed, { kind: 'crash', error });
-      return undefined;
-    }
-    if (!this.#mayStart(crashed, generation)) return undefined;
-    const index = this.children.indexOf(crashed);
-    const attempts = this.#watch.get(crashed).attempts;
-    await this.removeDependency(crashed);
-    try {
-      this[insertChild](index, fresh);
-    } catch (error) {
-      this[insertChild](index, crashed);
-      this.#failed(crashed, { kind: 'crash', error });
-      return undefined;
-    }
-    this.#watch.get(fresh).attempts.copyFrom(attempts);
-    return this.#mayStart(fresh, generation) ? fresh : undefined;
-  }
-
-  async #startAdded(services: readonly Service<any>[], generation: number): Promise<void> {
-    if (!(await this.#untilRunning(generation))) return;
-    for (const service of services) {
-      if (!this.#mayStart(service, generation)) continue;
-      await this.#launcher.launch(service, 'start', (error) =>
-        this.#failed(service, { kind: 'crash', error }),
-      );
-    }
-  }
-
-  async #discard(services: readonly Service<any>[]): Promise<void> {
-    const children = this.children;
-    const mine = [...new Set(services)]
-      .filter((s) => s.parent === this)
-      .sort((a, b) => children.indexOf(b) - children.indexOf(a));
-    const errors: unknown[] = [];
-    for (const service of mine) await this.removeDependency(service).catch((e: unknown) => errors.push(e));
-    if (errors.length === 1) throw errors[0];
-    if (errors.length > 1)
-      throw new AggregateError(errors, `${errors.length} discarded services failed to stop`);
-  }
-
-  async #insert(index: number, service: Service<any>): Promise<void> {
-    const old = this.children[index];
-    let failure: { error: unknown } | undefined;
-    if (old) await this.removeDependency(old).catch((error: unknown) => (failure = { error }));
-    this[insertChild](Math.min(index, this.children.length), service);
-    const state = this.state;
-    if (state === 'running' || state === 'starting') await this.#startAdded([service], this.#generation);
-    if (failure) throw failure.error;
-  }
-
   // ─── bookkeeping ────────────────────────────────────────────────────────────────────────────
 
   /** A new start of the supervisor: empty windows, fresh attempts, no restart pending. */
   #newRun(): void {
-    this.#generation++;
-    this.#restarts.clear();
-    this.#failures.clear();
-    this.#pending.clear();
+    this.#runner.newRun();
+    this.#ledger.clear();
     this.#watch.resetAttempts();
   }
-
-  #isCurrent(generation: number): boolean {
-    return generation === this.#generation && !this.shouldStop;
-  }
-
-  #mayStart(child: Service<any>, generation: number): boolean {
-    if (generation !== this.#generation || this.state !== 'running' || child.parent !== this) return false;
-    const state = child.state;
-    return state === 'init' || state === 'stopped' || state === 'crashed';
-  }
-
-  /** Waits while the supervisor is starting; true when it then runs in the same generation. */
-  async #untilRunning(generation: number): Promise<boolean> {
-    if (this.state === 'starting') await firstValueFrom(this.state$.pipe(filter((s) => s !== 'starting')));
-    return this.state === 'running' && generation === this.#generation;
-  }
-}
-
-function checkServices(services: readonly unknown[], name = 'services'): void {
-  services.forEach((service, i) => {
-    if (!(service instanceof Service)) {
-      const where = name === 'services' ? `services[${i}]` : name;
-      throw new TypeError(`${where} must be a Service; received ${show(service)}`);
-    }
-  });
 }

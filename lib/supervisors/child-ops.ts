@@ -1,11 +1,12 @@
 /**
  * Starting and stopping children on a supervisor's behalf: stops in reverse order that go on past
- * a failing child, and starts that the supervisor's stop can wait for until they have begun.
+ * a failing child, starts that the supervisor's stop can wait for until they have begun, and the
+ * checks and detaching behind `add()`, `discard()` and `insert()`.
  */
+import { show } from '../internal/format.js';
+import { noop } from '../internal/noop.js';
 import type { StopReason } from '../events.js';
-import type { Service } from '../service.js';
-
-const noop = (): void => {};
+import { Service } from '../service.js';
 
 /**
  * @internal Stops the children that are starting or running, last first, while `proceed()` holds;
@@ -81,4 +82,30 @@ export class Launcher {
       await target.stop({ type: 'parent', parent: owner.path }).catch(noop);
     }
   }
+}
+
+/** @internal Throws a TypeError naming the first argument that is not a Service. */
+export function checkServices(services: readonly unknown[], name = 'services'): void {
+  services.forEach((service, i) => {
+    if (!(service instanceof Service)) {
+      const where = name === 'services' ? `services[${i}]` : name;
+      throw new TypeError(`${where} must be a Service; received ${show(service)}`);
+    }
+  });
+}
+
+/**
+ * @internal `discard()`: detaches the children of `owner` among `services`, last first; rejects with
+ * the one stop error, or an `AggregateError` of several, once every one was detached.
+ */
+export async function discardChildren(owner: Service<any>, services: readonly Service<any>[]): Promise<void> {
+  const children = owner.children;
+  const mine = [...new Set(services)]
+    .filter((s) => s.parent === owner)
+    .sort((a, b) => children.indexOf(b) - children.indexOf(a));
+  const errors: unknown[] = [];
+  for (const service of mine) await owner.removeDependency(service).catch((e: unknown) => errors.push(e));
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1)
+    throw new AggregateError(errors, `${errors.length} discarded services failed to stop`);
 }

@@ -3,9 +3,10 @@
  * between restarts, the restart type of the children and the replacement factory. They are
  * validated when the supervisor is built; each bad value throws a TypeError naming it.
  */
-import { parseDuration, show, type Duration } from '../duration.js';
+import { parseDuration, type Duration } from '../duration.js';
+import { show } from '../internal/format.js';
 import type { ServiceRef } from '../events.js';
-import type { ServiceOptions } from '../options.js';
+import { checkOptionKeys, OPTION_KEYS, type ServiceOptions } from '../options.js';
 import type { Service } from '../service.js';
 
 /**
@@ -131,8 +132,19 @@ export interface ResolvedSupervisorOptions {
 
 const RESTART_TYPES: readonly string[] = ['permanent', 'transient', 'temporary'];
 
+/** Every option a supervisor takes: a Service's and its own. */
+const SUPERVISOR_KEYS: ReadonlySet<string> = new Set([
+  ...OPTION_KEYS,
+  'maxRestarts',
+  'over',
+  'backoff',
+  'replacement',
+  'restart',
+]);
+
 /**
- * @internal Validates the supervision part of the options.
+ * @internal Validates the supervision part of the options, then the option names (a likely
+ * misspelling of a known one throws).
  * @throws TypeError naming the first invalid option and the value received.
  */
 export function resolveSupervisorOptions(options: unknown): ResolvedSupervisorOptions {
@@ -161,6 +173,7 @@ export function resolveSupervisorOptions(options: unknown): ResolvedSupervisorOp
     throw new TypeError(`restart must be 'permanent', 'transient' or 'temporary'; received ${show(restart)}`);
   }
   const backoff = o.backoff === undefined ? undefined : resolveBackoff(o.backoff);
+  checkOptionKeys(o, SUPERVISOR_KEYS, false);
   return {
     maxRestarts,
     overMs,

@@ -2,8 +2,8 @@
  * Lifecycle marbles: a service's state transitions written as a short string over virtual time,
  * such as `(sr) 1s x 50ms |`, so a test can assert a whole lifecycle, timing included, in one line.
  */
-import { show } from '../duration.js';
 import type { LifecycleEvent } from '../events.js';
+import { show } from '../internal/format.js';
 import type { ServiceState } from '../state.js';
 
 /**

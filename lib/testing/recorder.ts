@@ -3,8 +3,8 @@
  * also sorted into the views tests assert on (states per path, transitions, hooks, marbles).
  */
 import type { Subscription } from 'rxjs';
-import { show } from '../duration.js';
 import type { LifecycleEvent } from '../events.js';
+import { show } from '../internal/format.js';
 import type { Service } from '../service.js';
 import type { ServiceState } from '../state.js';
 import { lifecycleMarbles } from './marbles.js';

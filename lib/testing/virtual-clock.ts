@@ -4,7 +4,8 @@
  * tree with timers and async hooks runs in virtual time exactly as it would in real time.
  */
 import { VirtualTimeScheduler } from 'rxjs';
-import { parseDuration, show, type Duration } from '../duration.js';
+import { parseDuration, type Duration } from '../duration.js';
+import { show } from '../internal/format.js';
 import { loadsInFlight } from '../internal/lazy.js';
 
 /** Options of {@link createVirtualClock}. */

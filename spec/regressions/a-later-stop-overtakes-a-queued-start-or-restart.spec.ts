@@ -90,4 +90,22 @@ describe('regression: a later stop overtakes a queued start or restart', () => {
     expect(((await removing) as { errors?: unknown[] }).errors).to.deep.equal([failure]);
     await clock.until(root.stop());
   });
+
+  it('restart() waiting for a start in flight gives way to removeDependency()', async () => {
+    const clock = createVirtualClock();
+    class Slow extends Service {
+      protected override onFirstStart(): Promise<void> {
+        return new Promise((resolve) => clock.scheduler.schedule(() => resolve(), 1));
+      }
+    }
+    const root = new Service({ scheduler: clock.scheduler });
+    await clock.until(root.start());
+    const child = new Slow({ name: 'child' });
+    const added = root.addRuntimeDependency(child);
+    const restarting = child.restart();
+    const removing = root.removeDependency(child);
+    await clock.until(Promise.all([added, restarting, removing]));
+    expect([child.parent, child.state]).to.deep.equal([undefined, 'stopped']);
+    await clock.until(root.stop());
+  });
 });

@@ -12,8 +12,10 @@ import {
   ServiceStopError,
   StartTimeoutError,
   StopTimeoutError,
+  ThreadServiceError,
   WaitTimeoutError,
   isServiceError,
+  type ServiceErrorCode,
 } from '../../lib/index.js';
 import {
   deferred,
@@ -33,7 +35,12 @@ async function loadSecondCopy(): Promise<typeof rxmode> {
 }
 
 /** Asserts what every rxmode error shares. */
-function expectServiceError(error: unknown, name: string, code: string, service: Service<any>): void {
+function expectServiceError(
+  error: unknown,
+  name: string,
+  code: ServiceErrorCode,
+  service: Service<any>,
+): void {
   expect(error).to.be.instanceOf(Error);
   expect(error).to.be.instanceOf(ServiceError);
   expect(isServiceError(error)).to.equal(true);
@@ -149,6 +156,36 @@ describe('errors', () => {
       expect(error.service).to.deep.equal(ref);
       expect(error.restarts).to.equal(4);
       expect(error.windowMs).to.equal(1000);
+    });
+  });
+
+  describe('ServiceErrorCode', () => {
+    it('is the code of exactly one error class each', () => {
+      const ref = { id: '1', name: 'a', path: 'a' };
+      // a Record over the union: a code added to the type without a class here fails the typecheck
+      const classOf: Record<ServiceErrorCode, string> = {
+        ERR_STOP_FAILED: 'ServiceStopError',
+        ERR_START_TIMEOUT: 'StartTimeoutError',
+        ERR_STOP_TIMEOUT: 'StopTimeoutError',
+        ERR_CRASHED: 'ServiceCrashedError',
+        ERR_WAIT_TIMEOUT: 'WaitTimeoutError',
+        ERR_MAX_RESTARTS: 'MaxRestartsExceededError',
+        ERR_INVALID_RUN: 'InvalidRunError',
+        ERR_INVALID_STATE: 'InvalidStateError',
+        ERR_THREAD: 'ThreadServiceError',
+      };
+      const errors: ServiceError[] = [
+        new ServiceStopError(ref, []),
+        new StartTimeoutError(ref, 'onStart', 1),
+        new StopTimeoutError(ref, []),
+        new ServiceCrashedError(ref, new Error('x')),
+        new WaitTimeoutError(ref, 'running', 1),
+        new MaxRestartsExceededError(ref, 1, 1),
+        new InvalidRunError(ref, 1),
+        new InvalidStateError(ref, 'running', 'x'),
+        new ThreadServiceError(ref, 'x'),
+      ];
+      expect(Object.fromEntries(errors.map((error) => [error.code, error.name]))).to.deep.equal(classOf);
     });
   });
 

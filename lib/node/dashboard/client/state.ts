@@ -1,0 +1,151 @@
+/**
+ * The dashboard page's data model (browser-safe, no DOM, no clock, no network): the tree as last
+ * read, its services by id, the last crash of each, the selection and the server's clock offset.
+ * Snapshots, lifecycle events and clicks each give a new model; render.ts draws it.
+ */
+import type { LifecycleEvent } from '../../../events.js';
+import type { ServiceSnapshot } from '../../../snapshot.js';
+import type { CrashRecord, DashboardBoot } from '../page.js';
+import { describeEvent, errorMessage, type LogLine } from './format.js';
+
+/** What the page knows; every change makes a new model (the old one is left as it was). */
+export interface DashboardModel {
+  /** The tree as last read from a snapshot, with the events since applied; none before the first. */
+  readonly tree: ServiceSnapshot | undefined;
+  /** Every service of `tree`, by id. */
+  readonly byId: ReadonlyMap<string, ServiceSnapshot>;
+  /** The last crash of each service, by id (kept across snapshots: a snapshot carries only the reason). */
+  readonly crashes: ReadonlyMap<string, CrashRecord>;
+  /** The service whose details are shown: the root unless one was picked. */
+  readonly selected: string | undefined;
+  /** The server's clock minus the page's (ms), so that `since` can be compared with now. */
+  readonly offset: number;
+}
+
+/** A line of the event log with the time of its event (server clock, ms). */
+export interface TimedLogLine extends LogLine {
+  readonly at: number;
+}
+
+/**
+ * The model of a page that has just loaded: no tree yet, the crashes and the clock of its boot data.
+ *
+ * @param boot - the boot data of the page (`<script id="rxmode-boot">`)
+ * @param pageNow - the page's clock (`Date.now()`)
+ * @example
+ * ```ts
+ * const model = initialModel({ title: 'app', control: false, now: 1_000, crashes: {} }, 400);
+ * model.offset; // 600
+ * ```
+ */
+export function initialModel(boot: DashboardBoot, pageNow: number): DashboardModel {
+  return {
+    tree: undefined,
+    byId: new Map(),
+    crashes: new Map(Object.entries(boot.crashes ?? {})),
+    selected: undefined,
+    offset: boot.now - pageNow,
+  };
+}
+
+/** Every node of `root` by id, depth first. */
+function indexTree(root: ServiceSnapshot): Map<string, ServiceSnapshot> {
+  const byId = new Map<string, ServiceSnapshot>();
+  const visit = (node: ServiceSnapshot): void => {
+    byId.set(node.id, node);
+    node.children.forEach(visit);
+  };
+  visit(root);
+  return byId;
+}
+
+/**
+ * The model after a snapshot (from `/events` or `/state`): the tree is replaced; the selection is
+ * kept while its service is still in the tree, else it falls back to the root.
+ */
+export function withSnapshot(model: DashboardModel, snapshot: ServiceSnapshot): DashboardModel {
+  const byId = indexTree(snapshot);
+  const selected = model.selected !== undefined && byId.has(model.selected) ? model.selected : snapshot.id;
+  return { ...model, tree: snapshot, byId, selected };
+}
+
+/** `root` with the node of id `id` replaced by `next`; unchanged subtrees are shared. */
+function replaceNode(root: ServiceSnapshot, id: string, next: ServiceSnapshot): ServiceSnapshot {
+  if (root.id === id) return next;
+  let changed = false;
+  const children = root.children.map((child) => {
+    const updated = replaceNode(child, id, next);
+    if (updated !== child) changed = true;
+    return updated;
+  });
+  return changed ? { ...root, children } : root;
+}
+
+/** The node as an event leaves it, or undefined when the event does not change it. */
+function nodeAfter(node: ServiceSnapshot, event: LifecycleEvent): ServiceSnapshot | undefined {
+  if (event.type === 'state') {
+    const restarted = event.to === 'starting' && event.from !== 'init';
+    return {
+      ...node,
+      state: event.to,
+      since: event.at,
+      restartCount: node.restartCount + (restarted ? 1 : 0),
+    };
+  }
+  if (event.type === 'crash') return { ...node, crashReason: errorMessage(event.error) };
+  return undefined;
+}
+
+/**
+ * The model after a lifecycle event: a state change moves its service to the new state (a start
+ * after the first counts as a restart), a crash records the error; the clock offset grows if the
+ * event is from later than the page thought the server's time was.
+ *
+ * @remarks Events about services not in the tree (added since the last snapshot) change only the
+ * crashes and the clock; the next `/state` read brings them in.
+ * @param pageNow - the page's clock (`Date.now()`) when the event arrived
+ */
+export function withEvent(model: DashboardModel, event: LifecycleEvent, pageNow: number): DashboardModel {
+  const offset = Math.max(model.offset, event.at - pageNow);
+  let crashes = model.crashes;
+  if (event.type === 'crash') {
+    const copy = new Map(crashes);
+    copy.set(event.service.id, { at: event.at, error: event.error });
+    crashes = copy;
+  }
+  const node = model.byId.get(event.service.id);
+  const next = node && nodeAfter(node, event);
+  if (!next || !model.tree) return { ...model, offset, crashes };
+  const tree = replaceNode(model.tree, node.id, next);
+  return { ...model, tree, byId: indexTree(tree), offset, crashes };
+}
+
+/** The model with `id` selected; an id not in the tree changes nothing. */
+export function withSelection(model: DashboardModel, id: string): DashboardModel {
+  return model.byId.has(id) && id !== model.selected ? { ...model, selected: id } : model;
+}
+
+/** The server's clock now, from the page's clock and the model's offset. */
+export function serverNow(model: DashboardModel, pageNow: number): number {
+  return pageNow + model.offset;
+}
+
+/**
+ * The shape of the tree as text (ids and their children's ids): when it changes, the graph and the
+ * table are drawn anew; otherwise they are updated in place.
+ */
+export function treeShape(model: DashboardModel): string {
+  return [...model.byId.values()].map((n) => `${n.id}:${n.children.map((c) => c.id).join('.')}`).join(',');
+}
+
+/** The service's last crash as a short message: the snapshot's reason, else the crash seen live. */
+export function lastCrash(model: DashboardModel, node: ServiceSnapshot): string | undefined {
+  if (node.crashReason !== undefined) return node.crashReason;
+  const crash = model.crashes.get(node.id);
+  return crash ? errorMessage(crash.error) : undefined;
+}
+
+/** The log line of an event, with its time. */
+export function logLineOf(event: LifecycleEvent): TimedLogLine {
+  return { at: event.at, ...describeEvent(event) };
+}

@@ -1,0 +1,90 @@
+/**
+ * Finding the thread entry and booting a thread. No `import.meta` here, so the same source builds
+ * to ESM and CommonJS: the entry is located from the rxmode/node folder (module-dir.ts: `__filename`
+ * in CommonJS, the V8 call site in ESM); TypeScript entries and modules boot through tsx.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker as NodeWorker, type ResourceLimits } from 'node:worker_threads';
+import { moduleLocation } from '../module-dir.js';
+import type { ThreadData } from './protocol.js';
+
+const TS_FILE = /\.[mc]?ts$/;
+
+/** The thread entry, relative to the rxmode/node folder and without extension. */
+const ENTRY = 'thread/entry';
+
+let defaultEntry: URL | undefined;
+
+/**
+ * The thread entry shipped with rxmode/node: `thread/entry.js` in a build (ESM or CommonJS),
+ * `thread/entry.ts` when running from source under tsx.
+ *
+ * @throws TypeError when the location cannot be found (a bundle that merged the modules): pass the
+ * `entry` option of ThreadService then.
+ */
+export function defaultThreadEntry(): URL {
+  if (defaultEntry) return defaultEntry;
+  const location = moduleLocation();
+  if (!location) {
+    throw new TypeError(
+      'cannot locate the rxmode/node thread entry: pass the `entry` option of ThreadService',
+    );
+  }
+  defaultEntry = pathToFileURL(join(location.dir, `${ENTRY}${location.ext}`));
+  return defaultEntry;
+}
+
+/** Resolves tsx's ESM API (`tsx/esm/api`) from `fromFile`, through tsx's own exports map. */
+function resolveTsxApi(fromFile: string): string | undefined {
+  try {
+    const packageJson = createRequire(fromFile).resolve('tsx/package.json');
+    const manifest = JSON.parse(readFileSync(packageJson, 'utf8')) as {
+      exports?: Record<string, { import?: string | { default?: string } } | undefined>;
+    };
+    const target = manifest.exports?.['./esm/api']?.import;
+    const file = typeof target === 'string' ? target : target?.default;
+    return file ? pathToFileURL(join(dirname(packageJson), file)).href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Options of {@link bootThread}. */
+export interface BootOptions {
+  readonly entry: URL;
+  readonly data: ThreadData;
+  readonly resourceLimits?: ResourceLimits;
+  readonly name?: string;
+}
+
+/**
+ * Starts a thread running `entry` with `data` as `workerData`.
+ *
+ * @remarks Compiled `.js` entries and modules start directly. When the entry or the module is
+ * TypeScript, the thread boots from a small inline script that registers tsx (resolved from the
+ * module, then from the entry, then from the working directory) and then imports the entry: Node 20
+ * cannot load a `.ts` thread otherwise, even when the parent runs under tsx.
+ */
+export function bootThread(options: BootOptions): NodeWorker {
+  const { entry, data } = options;
+  const extra = {
+    workerData: data,
+    ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+    ...(options.name ? { name: options.name } : {}),
+  };
+  const moduleUrl = new URL(data.module);
+  const typescript = TS_FILE.test(entry.pathname) || TS_FILE.test(moduleUrl.pathname);
+  if (!typescript) return new NodeWorker(entry, extra);
+  const candidates = [moduleUrl, entry]
+    .filter((url) => url.protocol === 'file:')
+    .map((url) => fileURLToPath(url));
+  let tsx: string | undefined;
+  for (const file of candidates) if (!tsx) tsx = resolveTsxApi(file);
+  const boot =
+    `import(${JSON.stringify(tsx ?? 'tsx/esm/api')})` +
+    `.then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new NodeWorker(boot, { ...extra, eval: true });
+}
