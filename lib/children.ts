@@ -7,6 +7,7 @@ import type { StopReason } from './events.js';
 import type { LifecycleHost } from './internal/host.js';
 import { noop } from './internal/noop.js';
 import { StopRun } from './internal/stop-run.js';
+import { hasEdges, startAlongEdges, stopAlongEdges } from './internal/sibling-graph.js';
 import { isBusy, settings, stopAsChild } from './internal/symbols.js';
 
 /** The promise of a start or stop that finished synchronously: nothing to await. */
@@ -38,10 +39,14 @@ function startBatch(
   const seen = before.length === 0 ? batch : [...before, ...batch];
   if (parent[settings].parallelStart) {
     let starts: Promise<void>[] | undefined;
-    for (const child of batch) {
-      if (child.parent !== parent) continue;
-      const started = child.start();
-      if (started !== RESOLVED) (starts ??= []).push(started);
+    if (hasEdges(batch)) {
+      starts = startAlongEdges(parent, batch, () => run.isLive(parent), RESOLVED);
+    } else {
+      for (const child of batch) {
+        if (child.parent !== parent) continue;
+        const started = child.start();
+        if (started !== RESOLVED) (starts ??= []).push(started);
+      }
     }
     if (starts) return Promise.all(starts).then(() => startLate(parent, seen, run));
     return startLate(parent, seen, run);
@@ -95,6 +100,7 @@ export function stopChildren(parent: LifecycleHost, run: StopRun): Promise<void>
   const children = parent.children.slice();
   const reason: StopReason = { type: 'parent', parent: parent.path };
   if (parent[settings].parallelStop) {
+    if (hasEdges(children)) return stopAlongEdges(children, reason, run, RESOLVED);
     let stops: Promise<void>[] | undefined;
     for (const child of children) {
       const stopped = child[stopAsChild](reason, run);

@@ -190,6 +190,43 @@ function isMisspelling(key: string, known: string): boolean {
   return previous[b.length]! <= 2;
 }
 
+/**
+ * @internal Validates `options.after` of `addDependency(child, options)`: services for which
+ * `isSibling` holds (children of the same parent), never the child itself. Returns them, without
+ * repeats, in the order given.
+ */
+export function prerequisitesOption<S extends object>(
+  options: unknown,
+  child: unknown,
+  isSibling: (service: unknown) => service is S,
+): S[] {
+  if (options === undefined) return [];
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`options must be an object such as { after: db }; received ${show(options)}`);
+  }
+  for (const key in options) {
+    if (key !== 'after')
+      throw new TypeError(
+        `unknown option ${key} (received ${show((options as Record<string, unknown>)[key])}); known options: after`,
+      );
+  }
+  const after = (options as { after?: unknown }).after;
+  if (after === undefined) return [];
+  const list: unknown[] = Array.isArray(after) ? after : [after];
+  const found: S[] = [];
+  for (const service of list) {
+    if (service === child)
+      throw new TypeError(`after must name other children, not the child itself; received ${show(service)}`);
+    if (!isSibling(service)) {
+      const name = (service as { path?: unknown } | null)?.path;
+      const what = typeof name === 'string' ? name : show(service);
+      throw new TypeError(`after must name children already added to the same parent; received ${what}`);
+    }
+    if (!found.includes(service)) found.push(service);
+  }
+  return found;
+}
+
 /** @internal Validates an optional work name. */
 export function checkName(name: unknown): string | undefined {
   if (name === undefined) return undefined;

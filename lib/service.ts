@@ -35,12 +35,23 @@ import type { WaitFirstResult, WaitHost, WaitResult } from './internal/waits.js'
 import { cronDef, taskDef, timerDef } from './internal/work-defs.js';
 import { isObservableInput, type WorkDef } from './internal/work.js';
 import { silentLogger, type Logger } from './logger.js';
-import { resolveServiceOptions, type ResolvedOptions } from './options.js';
+import { prerequisitesOption, resolveServiceOptions, type ResolvedOptions } from './options.js';
 import type { CronOptions, ServiceOptions, TaskOptions } from './options.js';
 import { snapshotOf, type ServiceSnapshot } from './snapshot.js';
 import { canTransition, isShouldStop, type ServiceState } from './state.js';
 import { assertTeardown, type Teardown } from './teardown.js';
 import { parseInterval, type TimerOptions, type TimerTick } from './timer.js';
+
+/** Options of `addDependency` and `addRuntimeDependency`. */
+export interface DependencyOptions {
+  /**
+   * Siblings (children already added to the same parent) this child needs running first: with
+   * `startConcurrency: 'parallel'` it starts once they run; with `stopConcurrency: 'parallel'` they
+   * stop once it has stopped (section 3.6 of the contract).
+   * @defaultValue none
+   */
+  after?: Service<any> | readonly Service<any>[];
+}
 
 /** A BehaviorSubject seen read-only: subscribe, `value`, `getValue()`. */
 export type ReadonlyBehaviorSubject<V> = Observable<V> & { readonly value: V; getValue(): V };
@@ -101,6 +112,8 @@ export class Service<T = never> implements AsyncDisposable {
   #crashReason: unknown;
   #stopReason: StopReason | undefined;
   #ref: { epoch: number; ref: ServiceRef } | undefined;
+  /** The siblings this service needs running first (`after`), when it has any. */
+  #after: Service<any>[] | undefined;
   /** Of the last start and stop; -1 for none (a field that only ever holds numbers is updated in place). */
   #startDurationMs = -1;
   #stopDurationMs = -1;
@@ -809,13 +822,23 @@ export class Service<T = never> implements AsyncDisposable {
    *
    * @remarks Adding the same child again is a no-op; a stopped or idle child moves from another
    * parent; a running one cannot. On a running parent the child stays idle (a warning is logged):
-   * use {@link addRuntimeDependency} to start it too.
-   * @throws TypeError when `child` is not a Service or is this service or one of its ancestors;
-   * InvalidStateError when it runs under another parent.
+   * use {@link addRuntimeDependency} to start it too. `after` names siblings (children already
+   * added) the child needs running first: with `startConcurrency: 'parallel'` it starts as soon as
+   * they run, and with `stopConcurrency: 'parallel'` they stop only once it has stopped (section 3.6).
+   * @throws TypeError when `child` is not a Service or is this service or one of its ancestors, or
+   * when `after` names anything but other children of this service; InvalidStateError when the child
+   * runs under another parent.
+   * @example
+   * ```ts
+   * const app = new Service({ startConcurrency: 'parallel', stopConcurrency: 'parallel' });
+   * const db = app.addDependency(new Service({ name: 'db' }));
+   * const cache = app.addDependency(new Service({ name: 'cache' }), { after: db });
+   * app.addDependency(new Service({ name: 'api' }), { after: [db, cache] });
+   * ```
    */
-  addDependency<S extends Service<any>>(child: S): S {
+  addDependency<S extends Service<any>>(child: S, options?: DependencyOptions): S {
     const isNew = child instanceof Service && child.#parent !== this;
-    this[$.insertChild](this.#children.length, child);
+    this.#addChild(child, options);
     if (isNew && this.state === 'running') {
       this.logger.warn(
         { service: this.path, child: child.path },
@@ -823,6 +846,24 @@ export class Service<T = never> implements AsyncDisposable {
       );
     }
     return child;
+  }
+
+  /** Validates `options.after` (siblings), then adds the child with those prerequisites. */
+  #addChild(child: Service<any>, options: DependencyOptions | undefined): void {
+    const isSibling = (s: unknown): s is Service<any> => s instanceof Service && s.#parent === this;
+    const after = prerequisitesOption(options, child, isSibling);
+    if (after.length > 0 && child instanceof Service && child.#parent === this) {
+      throw new TypeError(
+        `${child.path} is already a child of ${this.path}: its after is set when it is added`,
+      );
+    }
+    this[$.insertChild](this.#children.length, child);
+    if (after.length > 0) child.#after = after;
+  }
+
+  /** @internal The siblings this service needs running first (`after`), in the order given. */
+  get [$.prerequisites](): readonly Service<any>[] {
+    return this.#after ?? NO_CHILDREN;
   }
 
   /** @internal Adds a child at `index` (supervisors keep a crashed child's slot for its replacement). */
@@ -843,6 +884,7 @@ export class Service<T = never> implements AsyncDisposable {
       old.#detach(child);
     }
     if (this.#children === NO_CHILDREN) this.#children = [];
+    child.#after = undefined; // edges belong to one set of siblings
     if (index >= this.#children.length) this.#children.push(child);
     else this.#children.splice(Math.max(0, index), 0, child);
     child.#parent = this;
@@ -851,11 +893,11 @@ export class Service<T = never> implements AsyncDisposable {
     return child;
   }
 
-  /** Adds a child and, when this service is running, starts it now. */
-  async addRuntimeDependency<S extends Service<any>>(child: S): Promise<S> {
+  /** Adds a child (see {@link addDependency}) and, when this service is running, starts it now. */
+  async addRuntimeDependency<S extends Service<any>>(child: S, options?: DependencyOptions): Promise<S> {
     const state = this.state;
     if (state === 'stopping') throw new InvalidStateError(this.ref, state, 'add a runtime dependency');
-    this[$.insertChild](this.#children.length, child);
+    this.#addChild(child, options);
     const isPastChildren =
       state === 'running' || (state === 'starting' && this.#startRun?.phase === 'onStarted');
     if (isPastChildren) await child.start();
@@ -866,6 +908,11 @@ export class Service<T = never> implements AsyncDisposable {
   async removeDependency(child: Service<any>): Promise<void> {
     if (!(child instanceof Service)) throw new TypeError(`child must be a Service; received ${show(child)}`);
     if (child.#parent !== this) return;
+    const dependent = this.#children.find((sibling) => sibling.#after?.includes(child));
+    if (dependent) {
+      const operation = `removeDependency (${dependent.path} names it in after)`;
+      throw new InvalidStateError(child.ref, child.state, operation);
+    }
     const reason: StopReason = { type: 'parent', parent: this.path };
     let failure: { error: unknown } | undefined;
     // a start that was waiting for this stop may begin before the detach: stop that one too
@@ -886,6 +933,7 @@ export class Service<T = never> implements AsyncDisposable {
     const ref = this.#isObserved() ? child.ref : undefined; // the path it had while attached
     this.#children.splice(index, 1);
     child.#parent = undefined;
+    child.#after = undefined;
     treeEpoch++;
     if (ref) this.#childEvent(ref, 'removed');
   }
@@ -914,6 +962,7 @@ export class Service<T = never> implements AsyncDisposable {
       stopDurationMs: this.#stopDurationMs < 0 ? undefined : this.#stopDurationMs,
       flags: this.#diag ? [...this.#diag.flags] : [],
       pending,
+      after: this.#after ? this.#after.map((service) => service.id) : [],
     });
   }
 }

@@ -25,6 +25,11 @@ export interface ServiceSnapshot {
    * `cron:<name>`) and `run`. Present only when something is.
    */
   pending?: string[];
+  /**
+   * The ids of the siblings this service needs running first (`addDependency(child, { after })`,
+   * section 3.6). Present only when it names any.
+   */
+  after?: string[];
   children: ServiceSnapshot[];
 }
 
@@ -35,6 +40,8 @@ export interface OwnSnapshotFields {
   stopDurationMs: number | undefined;
   flags: string[];
   pending: string[];
+  /** Ids of the prerequisites among the siblings. */
+  after: string[];
 }
 
 /**
@@ -67,6 +74,7 @@ export function snapshotOf(service: SnapshotSource, own: OwnSnapshotFields): Ser
   if (reason !== undefined)
     snapshot.crashReason = reason instanceof Error ? reason.message : stringify(reason);
   if (own.pending.length > 0) snapshot.pending = own.pending;
+  if (own.after.length > 0) snapshot.after = own.after;
   if (own.startDurationMs !== undefined) snapshot.startDurationMs = own.startDurationMs;
   if (own.stopDurationMs !== undefined) snapshot.stopDurationMs = own.stopDurationMs;
   return snapshot;

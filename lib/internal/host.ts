@@ -36,6 +36,8 @@ export interface LifecycleHost {
   readonly children: readonly LifecycleHost[];
   readonly [$.settings]: LifecycleSettings;
   readonly [$.startPhase]: string | undefined;
+  /** The siblings it needs running first (`after`). */
+  readonly [$.prerequisites]: readonly LifecycleHost[];
   start(): Promise<void>;
   stop(): Promise<void>;
   crash(error: unknown): void;

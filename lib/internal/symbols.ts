@@ -80,3 +80,6 @@ export const stopReason: unique symbol = Symbol('rxmode.stopReason');
  * settles when it ends (the one `stop()` returns), so subclasses need not catch their own stop.
  */
 export const onStopBegun: unique symbol = Symbol('rxmode.onStopBegun');
+
+/** `child[prerequisites]`: the siblings it needs running first (`after`; section 3.6). */
+export const prerequisites: unique symbol = Symbol('rxmode.prerequisites');

@@ -5,6 +5,7 @@
  */
 import { show } from '../internal/format.js';
 import { noop } from '../internal/noop.js';
+import { prerequisites } from '../internal/symbols.js';
 import type { StopReason } from '../events.js';
 import { Service } from '../service.js';
 
@@ -32,6 +33,8 @@ export async function stopActive(
 export interface LaunchOwner {
   readonly shouldStop: boolean;
   readonly path: string;
+  /** Aborted when the supervisor stops: a start waiting for prerequisites gives up. */
+  readonly signal: AbortSignal;
 }
 
 /** @internal Starts children for a supervisor and keeps track of those still on their way. */
@@ -68,6 +71,7 @@ export class Launcher {
       markBegun();
     });
     try {
+      await prerequisitesRunning(target, this.#owner.signal);
       await (how === 'start' || target.state === 'init' ? target.start() : target.restart());
     } catch (error) {
       if (!began) failedEarly(error);
@@ -82,6 +86,15 @@ export class Launcher {
       await target.stop({ type: 'parent', parent: owner.path }).catch(noop);
     }
   }
+}
+
+/**
+ * Waits until every sibling `target` names in `after` runs (a restarted child waits for its
+ * prerequisites; section 3.6); rejects when one crashes first or the supervisor stops.
+ */
+async function prerequisitesRunning(target: Service<any>, signal: AbortSignal): Promise<void> {
+  const waiting = target[prerequisites].filter((p) => p.parent === target.parent && p.state !== 'running');
+  if (waiting.length > 0) await Promise.all(waiting.map((p) => p.waitFor('running', { signal })));
 }
 
 /** @internal Throws a TypeError naming the first argument that is not a Service. */
