@@ -23,6 +23,12 @@ export interface ServiceOptions {
   stopConcurrency?: 'sequential' | 'parallel';
   /** Where the service logs. @defaultValue the parent's, else a silent logger */
   logger?: Logger;
+  /**
+   * Whether readiness waits for this service (the Worker's `/readyz`): `false` for one that may stop
+   * on purpose (a migration, a one-shot job) or whose absence the pod survives.
+   * @defaultValue true
+   */
+  essential?: boolean;
 }
 
 /** @internal The keys of {@link ServiceOptions} (a misspelled option would otherwise be lost). */
@@ -34,6 +40,7 @@ export const OPTION_KEYS: ReadonlySet<string> = new Set([
   'startConcurrency',
   'stopConcurrency',
   'logger',
+  'essential',
 ]);
 
 /** Options of `addTask`. */
@@ -63,6 +70,7 @@ export interface ResolvedOptions {
   readonly stopTimeoutMs: number;
   readonly parallelStart: boolean;
   readonly parallelStop: boolean;
+  readonly essential: boolean;
 }
 
 const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
@@ -72,6 +80,7 @@ const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   stopTimeoutMs: DEFAULT_STOP_TIMEOUT,
   parallelStart: false,
   parallelStop: false,
+  essential: true,
 });
 
 const NO_OPTIONS = Object.freeze({ name: undefined, resolved: DEFAULT_OPTIONS });
@@ -109,6 +118,10 @@ export function resolveServiceOptions(
       throw new TypeError(`${key} must be 'sequential' or 'parallel'; received ${show(v)}`);
     }
   }
+  if (o.essential !== undefined && typeof o.essential !== 'boolean') {
+    throw new TypeError(`essential must be a boolean; received ${show(o.essential)}`);
+  }
+  const essential = o.essential ?? true;
   if (o.logger !== undefined && (typeof o.logger !== 'object' || typeof o.logger?.error !== 'function')) {
     throw new TypeError(`logger must have debug, info, warn and error methods; received ${show(o.logger)}`);
   }
@@ -124,7 +137,8 @@ export function resolveServiceOptions(
     startTimeoutMs === undefined &&
     stopTimeoutMs === DEFAULT_STOP_TIMEOUT &&
     !parallelStart &&
-    !parallelStop
+    !parallelStop &&
+    essential
   ) {
     return { name: o.name, resolved: DEFAULT_OPTIONS };
   }
@@ -137,6 +151,7 @@ export function resolveServiceOptions(
       stopTimeoutMs,
       parallelStart,
       parallelStop,
+      essential,
     },
   };
 }

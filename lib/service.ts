@@ -963,6 +963,7 @@ export class Service<T = never> implements AsyncDisposable {
       flags: this.#diag ? [...this.#diag.flags] : [],
       pending,
       after: this.#after ? this.#after.map((service) => service.id) : [],
+      essential: this.#opts.essential,
     });
   }
 }

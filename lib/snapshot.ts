@@ -25,6 +25,8 @@ export interface ServiceSnapshot {
    * `cron:<name>`) and `run`. Present only when something is.
    */
   pending?: string[];
+  /** `false` for a service readiness does not wait for (`essential: false`); absent when essential. */
+  essential?: false;
   /**
    * The ids of the siblings this service needs running first (`addDependency(child, { after })`,
    * section 3.6). Present only when it names any.
@@ -42,6 +44,8 @@ export interface OwnSnapshotFields {
   pending: string[];
   /** Ids of the prerequisites among the siblings. */
   after: string[];
+  /** False for a service readiness does not wait for. */
+  essential: boolean;
 }
 
 /**
@@ -75,6 +79,7 @@ export function snapshotOf(service: SnapshotSource, own: OwnSnapshotFields): Ser
     snapshot.crashReason = reason instanceof Error ? reason.message : stringify(reason);
   if (own.pending.length > 0) snapshot.pending = own.pending;
   if (own.after.length > 0) snapshot.after = own.after;
+  if (!own.essential) snapshot.essential = false;
   if (own.startDurationMs !== undefined) snapshot.startDurationMs = own.startDurationMs;
   if (own.stopDurationMs !== undefined) snapshot.stopDurationMs = own.stopDurationMs;
   return snapshot;
