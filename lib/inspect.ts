@@ -1,7 +1,7 @@
 /**
  * Looking at a running tree: `snapshot$` (throttled `toJSON()` pictures driven by `events$`) and
- * `toDot` / `toMermaid`, which draw a tree as a Graphviz or Mermaid graph coloured by state.
- * Browser-safe: the dashboard page renders the same graphs from snapshots it receives.
+ * `toDot` / `toMermaid`, which draw a tree as a Graphviz or Mermaid graph coloured by state, with
+ * the `after` edges between siblings. Browser-safe: the dashboard draws the same snapshots.
  */
 import { Observable, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import { humanizeDuration, parseDuration, type Duration } from './duration.js';
@@ -93,15 +93,27 @@ interface GraphNode {
   name: string;
   state: ServiceState;
   lines: string[];
+  /** The keys of its prerequisites among its siblings (`after`), in the order given. */
+  after: string[];
 }
 
-/** Walks a snapshot pre-order, calling `visit` with each node and its parent's key. */
+/** The label of an edge from a prerequisite to the sibling that names it in `after`. */
+const SIBLING_EDGE_LABEL = 'before';
+
+/**
+ * Walks a snapshot pre-order, calling `visit` with each node and its parent's key; `siblingIds`
+ * holds the ids of the node and its siblings (none for the root).
+ */
 function walk(
   snapshot: ServiceSnapshot,
   now: number,
   visit: (node: GraphNode, parentKey: string | undefined) => void,
+  siblingIds?: ReadonlySet<string>,
   parentKey?: string,
 ): void {
+  // only ids of siblings become edges: a snapshot from elsewhere cannot add nodes to the drawing
+  const after = (snapshot.after ?? []).filter((id) => id !== snapshot.id && siblingIds?.has(id) === true);
+  const siblings = new Set(snapshot.children.map((child) => child.id));
   const lines = [`${snapshot.state} for ${humanizeDuration(Math.max(0, now - snapshot.since))}`];
   lines.push(`restarts: ${snapshot.restartCount}`);
   const timings: string[] = [];
@@ -114,9 +126,8 @@ function walk(
     const reason = snapshot.crashReason.replace(/\s+/g, ' ').trim();
     lines.push(`crash: ${reason.length > 60 ? `${reason.slice(0, 59)}…` : reason}`);
   }
-  const key = snapshot.id;
-  visit({ key, name: snapshot.name, state: snapshot.state, lines }, parentKey);
-  for (const child of snapshot.children) walk(child, now, visit, key);
+  visit({ key: snapshot.id, name: snapshot.name, state: snapshot.state, lines, after }, parentKey);
+  for (const child of snapshot.children) walk(child, now, visit, siblings, snapshot.id);
 }
 
 /** The snapshot and the clock reading for a service or a snapshot argument. */
@@ -139,10 +150,13 @@ function resolveTree(
 /**
  * Renders a service tree as a Graphviz DOT digraph: one box per service (name, state, time in
  * state, restarts, start/stop durations when known, the crash reason), filled by state, with an edge
- * from each parent to each of its children.
+ * from each parent to each of its children, and a dashed blue edge labelled `before` from each
+ * prerequisite to the sibling that names it in `after` (`addDependency(child, { after })`).
  *
  * @remarks Accepts a live service or a {@link ServiceSnapshot} (as received by a dashboard). Node ids
- * are the services' ids; labels are escaped for DOT. Render with `dot -Tsvg`.
+ * are the services' ids; labels are escaped for DOT. Sibling edges do not change the ranks, so
+ * siblings stay side by side under their parent. A tree without `after` draws no such edge. Render
+ * with `dot -Tsvg`.
  * @param root - the root of the tree to draw
  * @param options - see {@link GraphOptions}
  * @throws TypeError when `root` is neither a service nor a snapshot, or `now` is not a number.
@@ -160,6 +174,7 @@ export function toDot(root: Service<any> | ServiceSnapshot, options?: GraphOptio
     '  edge [color="#6b7280"];',
   ];
   const edges: string[] = [];
+  const siblingEdges: string[] = [];
   walk(snapshot, now, (node, parentKey) => {
     const color = STATE_COLORS[node.state] ?? STATE_COLORS.init;
     const label = [node.name, ...node.lines].map(dotEscape).join('\\n');
@@ -167,19 +182,26 @@ export function toDot(root: Service<any> | ServiceSnapshot, options?: GraphOptio
       `  "${dotEscape(node.key)}" [label="${label}", fillcolor="${color.fill}", color="${color.stroke}", tooltip="${node.state}"];`,
     );
     if (parentKey !== undefined) edges.push(`  "${dotEscape(parentKey)}" -> "${dotEscape(node.key)}";`);
+    for (const before of node.after) {
+      siblingEdges.push(
+        `  "${dotEscape(before)}" -> "${dotEscape(node.key)}" [style=dashed, color="#2563eb", fontcolor="#2563eb", label="${SIBLING_EDGE_LABEL}", constraint=false];`,
+      );
+    }
   });
-  out.push(...edges, '}');
+  out.push(...edges, ...siblingEdges, '}');
   return `${out.join('\n')}\n`;
 }
 
 /**
  * Renders a service tree as a Mermaid flowchart (top-down): one node per service with its name,
  * state, time in state, restarts and start/stop durations when known, a class per state that sets
- * its colours, and an arrow from each parent to each child.
+ * its colours, an arrow from each parent to each child, and a dotted arrow labelled `before` from
+ * each prerequisite to the sibling that names it in `after` (`addDependency(child, { after })`).
  *
  * @remarks Accepts a live service or a {@link ServiceSnapshot}. Node ids are `s<id>`; label text is
- * escaped with Mermaid's entity codes, so names may hold quotes, `#` or angle brackets. Paste the
- * result into a fenced `mermaid` block of a Markdown file to see it on GitHub.
+ * escaped with Mermaid's entity codes, so names may hold quotes, `#` or angle brackets. A tree
+ * without `after` draws no dotted arrow. Paste the result into a fenced `mermaid` block of a
+ * Markdown file to see it on GitHub.
  * @param root - the root of the tree to draw
  * @param options - see {@link GraphOptions}
  * @throws TypeError when `root` is neither a service nor a snapshot, or `now` is not a number.
@@ -192,6 +214,7 @@ export function toMermaid(root: Service<any> | ServiceSnapshot, options?: GraphO
   const { snapshot, now } = resolveTree(root, options);
   const out = ['flowchart TD'];
   const edges: string[] = [];
+  const siblingEdges: string[] = [];
   const used = new Set<ServiceState>();
   walk(snapshot, now, (node, parentKey) => {
     const state = node.state in STATE_COLORS ? node.state : 'init';
@@ -199,8 +222,11 @@ export function toMermaid(root: Service<any> | ServiceSnapshot, options?: GraphO
     const label = [`<b>${mermaidEscape(node.name)}</b>`, ...node.lines.map(mermaidEscape)].join('<br/>');
     out.push(`  ${mermaidId(node.key)}["${label}"]:::${state}`);
     if (parentKey !== undefined) edges.push(`  ${mermaidId(parentKey)} --> ${mermaidId(node.key)}`);
+    for (const before of node.after) {
+      siblingEdges.push(`  ${mermaidId(before)} -. ${SIBLING_EDGE_LABEL} .-> ${mermaidId(node.key)}`);
+    }
   });
-  out.push(...edges);
+  out.push(...edges, ...siblingEdges);
   for (const state of used) {
     const { fill, stroke } = STATE_COLORS[state];
     out.push(`  classDef ${state} fill:${fill},stroke:${stroke},color:#111827;`);

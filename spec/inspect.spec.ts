@@ -1,5 +1,6 @@
 // Specs for inspection (API.md section 8): snapshot$ throttling on the tree's clock, runtime
-// children appearing and disappearing, and the DOT and Mermaid renderings of a tree.
+// children appearing and disappearing, and the DOT and Mermaid renderings of a tree, with the
+// `after` edges between siblings (section 3.6).
 import { expect } from 'chai';
 import { VirtualTimeScheduler } from 'rxjs';
 import sinon from 'sinon';
@@ -182,6 +183,33 @@ async function sampleTree(clock: sinon.SinonFakeTimers) {
   return { root, db, api, worker, quoted, all: [root, db, api, worker, quoted] };
 }
 
+/** app (parallel) → (db, cache after db, api after db and cache → (router, handlers after router)). */
+async function graphTree(clock: sinon.SinonFakeTimers) {
+  const root = new Service({ name: 'app', startConcurrency: 'parallel', stopConcurrency: 'parallel' });
+  const db = root.addDependency(new Slow('db', 40));
+  const cache = root.addDependency(new Slow('cache', 10), { after: db });
+  const api = root.addDependency(new Service({ name: 'api' }), { after: [db, cache] });
+  const router = api.addDependency(new Service({ name: 'router' }));
+  const handlers = api.addDependency(new Service({ name: 'handlers' }), { after: router });
+  const starting = root.start();
+  await clock.tickAsync(50);
+  await starting;
+  return { root, db, cache, api, router, handlers };
+}
+
+/** Stops `root` while the fake clock moves. */
+async function settleStop(clock: sinon.SinonFakeTimers, root: Service<any>): Promise<void> {
+  const stopping = root.stop();
+  await clock.tickAsync(100);
+  await stopping;
+}
+
+/** A snapshot tree without any `after`. */
+function withoutAfter(snapshot: ServiceSnapshot): ServiceSnapshot {
+  const { after: _after, ...rest } = snapshot;
+  return { ...rest, children: snapshot.children.map(withoutAfter) };
+}
+
 describe('toDot()', () => {
   let clock: sinon.SinonFakeTimers;
   beforeEach(() => {
@@ -217,6 +245,49 @@ describe('toDot()', () => {
     const body = dot.trim().split('\n').slice(1, -1);
     for (const line of body) expect(line).to.match(/;$/);
     await root.stop();
+  });
+
+  it('draws a dashed `before` edge from each prerequisite to the sibling naming it in after', async () => {
+    const { root, db, cache, api, router, handlers } = await graphTree(clock);
+    const dot = toDot(root);
+    const sibling = [...dot.matchAll(/^ {2}"(\d+)" -> "(\d+)" \[(.*)\];$/gm)];
+    expect(sibling.map((m) => `${m[1]}>${m[2]}`).sort()).to.deep.equal(
+      [
+        `${db.id}>${cache.id}`,
+        `${db.id}>${api.id}`,
+        `${cache.id}>${api.id}`,
+        `${router.id}>${handlers.id}`,
+      ].sort(),
+    );
+    for (const m of sibling) {
+      expect(m[3]).to.include('style=dashed');
+      expect(m[3]).to.include('label="before"');
+      expect(m[3]).to.include('constraint=false');
+    }
+    // the parent → child edges are all still there, plain
+    const tree = [...dot.matchAll(/^ {2}"(\d+)" -> "(\d+)";$/gm)].map((m) => `${m[1]}>${m[2]}`);
+    expect(tree).to.have.length(5);
+    await settleStop(clock, root);
+  });
+
+  it('draws nothing more for a tree without after, and only edges between siblings', async () => {
+    const { root, db, api } = await graphTree(clock);
+    const snapshot = root.toJSON();
+    const plain = toDot(withoutAfter(snapshot), { now: 0 });
+    expect(plain).not.to.include('style=dashed');
+    // the sibling edges are additions only: dropping them gives the drawing without after
+    const drawn = toDot(snapshot, { now: 0 });
+    const kept = drawn.split('\n').filter((line) => !line.includes('label="before"'));
+    expect(kept.join('\n')).to.equal(plain);
+    // an id that is not a sibling (a snapshot made elsewhere) draws no edge and no extra node
+    const [dbSnap, , apiSnap] = snapshot.children;
+    const odd: ServiceSnapshot = {
+      ...snapshot,
+      after: [db.id],
+      children: [dbSnap!, { ...withoutAfter(apiSnap!), after: ['nope', api.id, root.id] }],
+    };
+    expect(toDot(odd, { now: 0 })).not.to.include('label="before"');
+    await settleStop(clock, root);
   });
 
   it('renders a snapshot, measuring time in state against `now`, and shows a crash', async () => {
@@ -282,6 +353,24 @@ describe('toMermaid()', () => {
     for (const node of nodes)
       expect(node.slice(node.indexOf('["') + 2, node.lastIndexOf('"]'))).not.to.include('"');
     await root.stop();
+  });
+
+  it('draws a dotted `before` arrow from each prerequisite to the sibling naming it in after', async () => {
+    const { root, db, cache, api, router, handlers } = await graphTree(clock);
+    const lines = toMermaid(root).trimEnd().split('\n');
+    expect(lines.filter((line) => line.includes('-. before .->')).sort()).to.deep.equal(
+      [
+        `  s${db.id} -. before .-> s${cache.id}`,
+        `  s${db.id} -. before .-> s${api.id}`,
+        `  s${cache.id} -. before .-> s${api.id}`,
+        `  s${router.id} -. before .-> s${handlers.id}`,
+      ].sort(),
+    );
+    expect(lines.filter((line) => line.includes('-->'))).to.have.length(5);
+    const plain = toMermaid(withoutAfter(root.toJSON()), { now: 0 });
+    expect(plain).not.to.include('-.');
+    expect(toMermaid(root.toJSON(), { now: 0 }).replace(/^.* -\. before \.-> .*\n/gm, '')).to.equal(plain);
+    await settleStop(clock, root);
   });
 
   it('draws a tree that changed at runtime as it is now', async () => {

@@ -1,5 +1,6 @@
 // Specs for the spans of rxmode/otel (API.md section 11), recorded by the real OpenTelemetry SDK:
-// start/stop spans nested like the tree, hook sub-spans, crashes, restarts and supervisor decisions.
+// start/stop spans nested like the tree, hook sub-spans, crashes, restarts and supervisor decisions,
+// and the concurrency of a dependency graph among siblings (section 3.6).
 import { SpanStatusCode, context, metrics, trace, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -83,6 +84,40 @@ describe('instrument() spans', () => {
     expect(duration(startDb!)).to.equal(20);
     expect(ms(startApp!.startTime)).to.equal(1_000_000);
     for (const span of otel.spans()) expect(span.status.code).to.equal(SpanStatusCode.UNSET);
+    stop();
+  });
+
+  it("opens a dependent's start span when its last prerequisite runs, and stops prerequisites after it", async () => {
+    const root = new Node('app', {}, { startConcurrency: 'parallel', stopConcurrency: 'parallel' });
+    const db = root.addDependency(new Node('db', { onStart: 30, onStop: 2 }));
+    root.addDependency(new Node('logs', { onStart: 5 }));
+    const cache = root.addDependency(new Node('cache', { onStart: 10, onStop: 4 }), { after: db });
+    root.addDependency(new Node('api', { onStart: 5, onStop: 8 }), { after: [db, cache] });
+    const stop = instrument(root, otel);
+    await settle(root.start());
+    const start = (name: string) => otel.span(`start ${name}`);
+    const [app, dbSpan, logs, cacheSpan, api] = ['app', 'db', 'logs', 'cache', 'api'].map(start);
+    const t0 = ms(app!.startTime);
+    // what has no prerequisite starts at once, side by side
+    expect([ms(dbSpan!.startTime), ms(logs!.startTime)]).to.deep.equal([t0, t0]);
+    // a dependent's start span begins no earlier than its prerequisites' start spans end
+    expect(ms(cacheSpan!.startTime)).to.be.at.least(ms(dbSpan!.endTime));
+    expect(ms(api!.startTime)).to.be.at.least(Math.max(ms(dbSpan!.endTime), ms(cacheSpan!.endTime)));
+    expect([ms(cacheSpan!.startTime), ms(api!.startTime), ms(app!.endTime)]).to.deep.equal([
+      t0 + 30,
+      t0 + 40,
+      t0 + 45,
+    ]);
+    for (const span of [dbSpan, logs, cacheSpan, api]) expect(parentOf(span!)).to.equal(idOf(app!));
+    // the waiting shows in no hook span: each hook span lies inside its own start span
+    const hook = otel.spans().find((s) => s.name === 'hook onStart' && parentOf(s) === idOf(cacheSpan!));
+    expect(ms(hook!.startTime)).to.equal(ms(cacheSpan!.startTime));
+
+    await settle(root.stop());
+    const stopOf = (name: string) => otel.span(`stop ${name}`);
+    expect(ms(stopOf('cache').startTime)).to.be.at.least(ms(stopOf('api').endTime));
+    expect(ms(stopOf('db').startTime)).to.be.at.least(ms(stopOf('cache').endTime));
+    expect(ms(stopOf('logs').startTime)).to.equal(ms(stopOf('app').startTime));
     stop();
   });
 

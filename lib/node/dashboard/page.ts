@@ -63,6 +63,8 @@ section h2{font-size:12px;text-transform:uppercase;letter-spacing:.06em;color:#6
 .svc text{font-size:12px;fill:#111827}
 .svc text.name{font-weight:600}
 .edge{fill:none;stroke:#9ca3af;stroke-width:1.5}
+.sibling-edge{fill:none;stroke:#2563eb;stroke-width:1.5;stroke-dasharray:5 3}
+.sibling-arrow{fill:#2563eb}
 .legend{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}
 .badge{display:inline-block;font-size:12px;padding:1px 8px;border-radius:999px;background:var(--fill);border:1px solid var(--stroke)}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px;margin:0}

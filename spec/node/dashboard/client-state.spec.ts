@@ -10,6 +10,7 @@ import {
   initialModel,
   lastCrash,
   logLineOf,
+  prerequisiteNames,
   serverNow,
   treeShape,
   withEvent,
@@ -79,6 +80,16 @@ describe('dashboard page model', () => {
       );
       expect(treeShape(withSnapshot(loaded(), grown))).to.not.equal(before);
     });
+
+    it('changes the shape when a service names different prerequisites in after', () => {
+      const before = treeShape(loaded());
+      const edged = tree();
+      const withEdge = { ...edged, children: [edged.children[0]!, { ...edged.children[1]!, after: ['2'] }] };
+      const edgedShape = treeShape(withSnapshot(loaded(), withEdge));
+      expect(edgedShape).to.not.equal(before);
+      const other = { ...edged, children: [edged.children[0]!, { ...edged.children[1]!, after: ['4'] }] };
+      expect(treeShape(withSnapshot(loaded(), other))).to.not.equal(edgedShape);
+    });
   });
 
   describe('withEvent()', () => {
@@ -134,6 +145,26 @@ describe('dashboard page model', () => {
       const model = initialModel(BOOT, 10_000);
       expect(withEvent(model, stateEvent('1', 'init', 'starting', 10_500), 10_000).offset).to.equal(500);
       expect(withEvent(model, stateEvent('1', 'init', 'starting', 9_000), 10_000).offset).to.equal(0);
+    });
+  });
+
+  describe('prerequisiteNames()', () => {
+    it("names a service's prerequisites in the order of its after, and none without after", () => {
+      const db = { ...node('2', 'running'), name: 'Db' };
+      const cache = { ...node('5', 'running'), name: 'Cache', after: ['2'] };
+      const api = { ...node('3', 'starting'), name: 'Api', after: ['5', '2', '9'] };
+      const model = withSnapshot(initialModel(BOOT, 10_000), node('1', 'running', db, cache, api));
+      expect(prerequisiteNames(model, model.byId.get('3')!)).to.deep.equal(['Cache', 'Db', '#9']);
+      expect(prerequisiteNames(model, model.byId.get('5')!)).to.deep.equal(['Db']);
+      expect(prerequisiteNames(model, model.byId.get('2')!)).to.deep.equal([]);
+    });
+
+    it('keeps after across state events', () => {
+      const api = { ...node('3', 'init'), after: ['2'] };
+      let model = withSnapshot(initialModel(BOOT, 10_000), node('1', 'running', node('2', 'running'), api));
+      model = withEvent(model, stateEvent('3', 'init', 'starting', 20), 10_000);
+      expect(model.byId.get('3')).to.include({ state: 'starting' });
+      expect(prerequisiteNames(model, model.byId.get('3')!)).to.deep.equal(['2']);
     });
   });
 

@@ -1,7 +1,8 @@
 /**
  * The dashboard end to end in headless Chromium (spec/browser/chromium.ts picks which): the page of
- * a running Worker shows every service in its state, follows a crash and the supervisor's restart
- * within a second, and has working control buttons only with `dashboard: { control: true }`.
+ * a running Worker shows every service in its state and the `after` edges between siblings, follows
+ * a crash and the supervisor's restart within a second, and has working control buttons only with
+ * `dashboard: { control: true }`.
  * `UPDATE_SCREENSHOT=1` rewrites docs/dashboard.png from the last test.
  */
 import { expect } from 'chai';
@@ -92,6 +93,30 @@ describe('Dashboard in Chromium', function () {
     expect(await page.textContent(`#services tr[data-id="${tree.database.id}"] td.path`)).to.equal(
       'Database',
     );
+    expect(problems).to.deep.equal([]);
+  });
+
+  it('draws the after edges between siblings apart from the tree edges, and lists them in the table', async () => {
+    const tree = buildTree();
+    const { worker, database, api } = tree;
+    const search = worker.addDependency(new Service({ name: 'Search' }), { after: [database, api] });
+    await open(tree);
+    await waitForShown(page, search.id, 'running');
+    expect(await page.locator('#graph path.edge').count()).to.equal(6);
+    const arcs = page.locator('#graph path.sibling-edge');
+    expect(await arcs.count()).to.equal(2);
+    const pairs = await arcs.evaluateAll((paths) =>
+      paths.map((p) => `${p.getAttribute('data-from')}>${p.getAttribute('data-to')}`),
+    );
+    expect(pairs.sort()).to.deep.equal([`${database.id}>${search.id}`, `${api.id}>${search.id}`].sort());
+    const box = await arcs.first().boundingBox();
+    expect(box !== null && box.height > 0, 'the arc is drawn').to.equal(true);
+    expect(await arcs.first().evaluate((p) => getComputedStyle(p).strokeDasharray)).to.not.equal('none');
+    expect(await page.locator('#services th').allTextContents()).to.include('After');
+    expect(await page.textContent(`#services tr[data-id="${search.id}"] td.after`)).to.equal('Database, Api');
+    expect(await page.textContent(`#services tr[data-id="${database.id}"] td.after`)).to.equal('–');
+    await page.click(`#graph g.svc[data-id="${search.id}"]`);
+    expect(await page.textContent('#details [data-field="Starts after"]')).to.equal('Database, Api');
     expect(problems).to.deep.equal([]);
   });
 

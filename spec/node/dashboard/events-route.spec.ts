@@ -1,7 +1,8 @@
 /**
  * `/events` on the Worker's probe server, read with a real HTTP client and parsed as a browser's
- * EventSource would: the snapshot on connect, one lifecycle event per `events$` item, errors as
- * data, the end of every stream when the Worker stops, and no subscription left behind.
+ * EventSource would: the snapshot on connect (with the `after` edges), one lifecycle event per
+ * `events$` item, errors as data, the end of every stream when the Worker stops, and no subscription
+ * left behind.
  */
 import { expect } from 'chai';
 import type { Subject } from 'rxjs';
@@ -45,6 +46,21 @@ describe('Worker probe server: /events', () => {
     ]);
     expect(stream.retry).to.equal(2000);
     stream.close();
+  });
+
+  it("carries each child's prerequisites (after, their ids) in the snapshot and in /state", async () => {
+    const { worker, database, api } = buildTree();
+    const search = worker.addDependency(new Service({ name: 'Search' }), { after: [database, api] });
+    running = await runWorker(worker);
+    const stream = await openEventStream(running.port);
+    const first = await stream.waitFor(() => true);
+    stream.close();
+    const state = await httpRequest(running.port, '/state');
+    for (const data of [first.data, state.body]) {
+      const children = (JSON.parse(data) as ServiceSnapshot).children;
+      expect(children.find((c) => c.id === search.id)?.after).to.deep.equal([database.id, api.id]);
+      expect(children.find((c) => c.id === database.id)).not.to.have.property('after');
+    }
   });
 
   it('then sends one lifecycle event per events$ item, in order, with errors as name, message and stack', async () => {

@@ -1,6 +1,7 @@
 /**
  * The layout of the dashboard's graph: one box per service, no overlaps, parents level with the
- * middle of their children, one edge per parent → child pair, and a drawing that holds every box.
+ * middle of their children, one edge per parent → child pair, one arc per `after` pair of siblings,
+ * and a drawing that holds every box and arc.
  */
 import { expect } from 'chai';
 import type { ServiceSnapshot } from '../../../lib/index.js';
@@ -8,6 +9,7 @@ import {
   edgePath,
   GRAPH_METRICS,
   layoutTree,
+  siblingEdgePath,
   type GraphBox,
 } from '../../../lib/node/dashboard/client/graph.js';
 
@@ -86,6 +88,51 @@ describe('layoutTree()', () => {
     ]);
     const [first] = edges;
     expect(edgePath(first!)).to.match(/^M[\d.]+,[\d.]+ C[\d.]+,[\d.]+ [\d.]+,[\d.]+ [\d.]+,[\d.]+$/);
+  });
+
+  it('draws no sibling edge for a tree without after, and no wider than its columns', () => {
+    const { siblingEdges, width } = layoutTree(tree);
+    expect(siblingEdges).to.deep.equal([]);
+    const { gapX, boxWidth, margin } = GRAPH_METRICS;
+    expect(width).to.equal(2 * margin + 4 * (boxWidth + gapX) - gapX);
+  });
+
+  it('draws one arc per prerequisite → dependent pair of siblings, on the right of their column', () => {
+    const db = node('Db');
+    const cache = { ...node('Cache'), after: [db.id] };
+    const router = node('Router');
+    const handlers = { ...node('Handlers'), after: [router.id, 'not-a-sibling'] };
+    const api = { ...node('Api', router, handlers), after: [db.id, cache.id] };
+    const app = node('App', db, cache, api);
+    const plain = layoutTree({ ...app, children: [db, node('Cache'), node('Api', node('R'), node('H'))] });
+    const layout = layoutTree(app);
+    expect(layout.siblingEdges.map((e) => `${e.from.snapshot.name}→${e.to.snapshot.name}`)).to.deep.equal([
+      'Router→Handlers',
+      'Db→Cache',
+      'Db→Api',
+      'Cache→Api',
+    ]);
+    // the boxes and the tree edges are where they are without after
+    expect(layout.boxes.map((b) => [b.x, b.y])).to.deep.equal(plain.boxes.map((b) => [b.x, b.y]));
+    expect(layout.edges).to.have.length(plain.edges.length);
+    for (const edge of layout.siblingEdges) {
+      const path = siblingEdgePath(edge);
+      const numbers = path.match(/-?[\d.]+/g)!.map(Number);
+      const xs = numbers.filter((_, i) => i % 2 === 0);
+      const ys = numbers.filter((_, i) => i % 2 === 1);
+      const right = edge.from.x + GRAPH_METRICS.boxWidth;
+      // it leaves the prerequisite's right side and ends on the dependent's
+      expect([xs[0], xs[xs.length - 1]]).to.deep.equal([right, right]);
+      expect(ys[0]).to.be.within(edge.from.y, edge.from.y + GRAPH_METRICS.boxHeight);
+      expect(ys[ys.length - 1]).to.be.within(edge.to.y, edge.to.y + GRAPH_METRICS.boxHeight);
+      // it bulges into the gap before the next column, never into it, and stays in the drawing
+      const peak = right + (3 / 4) * (Math.max(...xs) - right);
+      expect(peak).to.be.above(right);
+      expect(peak).to.be.below(right + GRAPH_METRICS.gapX);
+      expect(peak).to.be.at.most(layout.width);
+    }
+    // an arc in the last column widens the drawing so that it fits
+    expect(layout.width).to.be.above(plain.width);
   });
 
   it('draws a single service as one box', () => {

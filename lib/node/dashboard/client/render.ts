@@ -1,15 +1,19 @@
 /**
- * The dashboard page's drawing (runs in the browser): the graph, the services table, the details
- * of the selected service, the event log, the connection pill and the notice line, all from a
- * DashboardModel. Clicks are handed back to main.ts; nothing here fetches or keeps the model.
+ * The dashboard page's drawing (runs in the browser): the graph (with the `after` edges between
+ * siblings), the services table, the details of the selected service, the event log, the connection
+ * pill and the notice line, all from a DashboardModel. Clicks are handed back to main.ts.
  */
 import { SERVICE_STATES } from '../../../state.js';
 import type { ServiceSnapshot } from '../../../snapshot.js';
 import { durationText, errorStack, errorText } from './format.js';
-import { edgePath, GRAPH_METRICS, layoutTree } from './graph.js';
-import { lastCrash, treeShape, type DashboardModel, type TimedLogLine } from './state.js';
+import { edgePath, GRAPH_METRICS, layoutTree, siblingEdgePath, type GraphEdge } from './graph.js';
+import { lastCrash, prerequisiteNames, treeShape, type DashboardModel, type TimedLogLine } from './state.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
+/** The id of the arrowhead marker of the sibling edges. */
+const ARROW_ID = 'rxmode-after-arrow';
+/** The arrowhead of the sibling edges: a small triangle at the dependent's end. */
+const ARROW_MARKER = { viewBox: '0 0 8 8', refX: 7, refY: 4, markerWidth: 5, markerHeight: 5 };
 const MAX_LOG_LINES = 500;
 
 /** The buttons of a service with control on. */
@@ -63,6 +67,29 @@ function svg(tag: string, attrs: Record<string, string | number> = {}): SVGEleme
 
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
 
+/** The dashed arrows between siblings (`after`), with their arrowhead; nothing when there are none. */
+function siblingEdges(edges: readonly GraphEdge[]): SVGElement[] {
+  if (edges.length === 0) return [];
+  const marker = svg('marker', { id: ARROW_ID, orient: 'auto', ...ARROW_MARKER });
+  marker.append(svg('path', { class: 'sibling-arrow', d: 'M0,0 L8,4 L0,8 z' }));
+  const defs = svg('defs');
+  defs.append(marker);
+  return [
+    defs,
+    ...edges.map((edge) => {
+      const { from, to } = edge;
+      const d = siblingEdgePath(edge);
+      const path = svg('path', { class: 'sibling-edge', d, 'marker-end': `url(#${ARROW_ID})` });
+      path.setAttribute('data-from', from.snapshot.id);
+      path.setAttribute('data-to', to.snapshot.id);
+      const title = svg('title');
+      title.textContent = `${to.snapshot.name} starts after ${from.snapshot.name}`;
+      path.append(title);
+      return path;
+    }),
+  ];
+}
+
 /** `hh:mm:ss.mmm` in the page's time zone. */
 function clockTime(at: number): string {
   const date = new Date(at);
@@ -92,6 +119,7 @@ export function createView(options: ViewOptions): DashboardView {
       'aria-label': 'service tree',
     });
     for (const edge of layout.edges) drawing.append(svg('path', { class: 'edge', d: edgePath(edge) }));
+    drawing.append(...siblingEdges(layout.siblingEdges));
     graphNodes.clear();
     for (const box of layout.boxes) {
       const { id, name, path } = box.snapshot;
@@ -135,6 +163,7 @@ export function createView(options: ViewOptions): DashboardView {
       'Stop',
       'Flags',
       'Pending',
+      'After',
       'Last crash',
     ];
     if (options.control) head.push('Control');
@@ -150,12 +179,13 @@ export function createView(options: ViewOptions): DashboardView {
         stop: el('td'),
         flags: el('td'),
         pending: el('td'),
+        after: el('td', { class: 'after' }),
         crash: el('td', { class: 'crash' }),
       };
       const row = el('tr', { 'data-id': node.id, 'data-path': node.path });
       row.append(cells.path!, el('td', {}, cells.state!));
       row.append(cells.inState!, cells.restarts!, cells.start!, cells.stop!, cells.flags!, cells.pending!);
-      row.append(cells.crash!);
+      row.append(cells.after!, cells.crash!);
       if (options.control) {
         const buttons =
           node === root ? [el('span', { class: 'muted' }, 'signals only')] : controlButtons(node);
@@ -187,6 +217,7 @@ export function createView(options: ViewOptions): DashboardView {
     cells.stop!.textContent = durationText(node.stopDurationMs);
     cells.flags!.textContent = node.flags.join(', ') || '–';
     cells.pending!.textContent = node.pending?.join(', ') ?? '–';
+    cells.after!.textContent = prerequisiteNames(model, node).join(', ') || '–';
     cells.crash!.textContent = lastCrash(model, node) ?? '';
   }
 
@@ -206,6 +237,7 @@ export function createView(options: ViewOptions): DashboardView {
       ['Stop took', durationText(node.stopDurationMs)],
       ['Diag flags', node.flags.join(', ') || 'none'],
       ['Pending work', node.pending?.join(', ') ?? 'none'],
+      ['Starts after', prerequisiteNames(model, node).join(', ') || 'none'],
       ['Children', String(node.children.length)],
       ['Last crash', node.crashReason ?? (crash ? errorText(crash.error) : 'none')],
     ];

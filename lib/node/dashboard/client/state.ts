@@ -131,11 +131,21 @@ export function serverNow(model: DashboardModel, pageNow: number): number {
 }
 
 /**
- * The shape of the tree as text (ids and their children's ids): when it changes, the graph and the
- * table are drawn anew; otherwise they are updated in place.
+ * The shape of the tree as text (ids, their children's ids and their prerequisites' ids): when it
+ * changes, the graph and the table are drawn anew; otherwise they are updated in place.
  */
 export function treeShape(model: DashboardModel): string {
-  return [...model.byId.values()].map((n) => `${n.id}:${n.children.map((c) => c.id).join('.')}`).join(',');
+  return [...model.byId.values()]
+    .map((n) => `${n.id}:${n.children.map((c) => c.id).join('.')}<${(n.after ?? []).join('.')}`)
+    .join(',');
+}
+
+/**
+ * The names of the siblings a service needs running first (its `after`), in the order given; an id
+ * not in the tree is shown as `#<id>`.
+ */
+export function prerequisiteNames(model: DashboardModel, node: ServiceSnapshot): string[] {
+  return (node.after ?? []).map((id) => model.byId.get(id)?.name ?? `#${id}`);
 }
 
 /** The service's last crash as a short message: the snapshot's reason, else the crash seen live. */
