@@ -7,7 +7,12 @@ import type { StopReason } from './events.js';
 import type { LifecycleHost } from './internal/host.js';
 import { noop } from './internal/noop.js';
 import { StopRun } from './internal/stop-run.js';
-import { hasEdges, startAlongEdges, stopAlongEdges } from './internal/sibling-graph.js';
+import {
+  hasEdges,
+  hasPrerequisitesRunning,
+  startAlongEdges,
+  stopAlongEdges,
+} from './internal/sibling-graph.js';
 import { isBusy, settings, stopAsChild } from './internal/symbols.js';
 
 /** The promise of a start or stop that finished synchronously: nothing to await. */
@@ -53,7 +58,7 @@ function startBatch(
   }
   for (let i = 0; i < batch.length; i++) {
     const child = batch[i]!;
-    if (child.parent !== parent) continue;
+    if (child.parent !== parent || !hasPrerequisitesRunning(parent, child)) continue;
     const started = child.start();
     if (started !== RESOLVED) return startRest(parent, batch, i + 1, started, seen, run);
     if (!run.isLive(parent)) return undefined;
@@ -73,7 +78,7 @@ async function startRest(
   await starting;
   for (let i = from; i < batch.length && run.isLive(parent); i++) {
     const child = batch[i]!;
-    if (child.parent === parent) await child.start();
+    if (child.parent === parent && hasPrerequisitesRunning(parent, child)) await child.start();
   }
   await startLate(parent, seen, run);
 }

@@ -14,6 +14,7 @@ import {
 } from 'rxjs';
 import type { MonoTypeOperatorFunction, ObservableInput, SchedulerLike } from 'rxjs';
 import { RESOLVED, startChildren, stopChildren, sweepChildren } from './children.js';
+import { hasPrerequisitesRunning } from './internal/sibling-graph.js';
 import { DiagFlags, type Diag } from './diag.js';
 import { parseDuration, type Duration } from './duration.js';
 import { InvalidRunError, InvalidStateError, ServiceStopError } from './errors.js';
@@ -877,6 +878,11 @@ export class Service<T = never> implements AsyncDisposable {
     }
     const old = child.#parent;
     if (old) {
+      const dependent = old.#children.find((sibling) => sibling.#after?.includes(child));
+      if (dependent) {
+        const operation = `move to another parent (${dependent.path} names it in after)`;
+        throw new InvalidStateError(child.ref, child.state, operation);
+      }
       const state = child.state;
       if (state === 'starting' || state === 'running' || state === 'stopping') {
         throw new InvalidStateError(child.ref, state, `move to another parent (${this.path})`);
@@ -900,7 +906,7 @@ export class Service<T = never> implements AsyncDisposable {
     this.#addChild(child, options);
     const isPastChildren =
       state === 'running' || (state === 'starting' && this.#startRun?.phase === 'onStarted');
-    if (isPastChildren) await child.start();
+    if (isPastChildren && hasPrerequisitesRunning(this, child)) await child.start();
     return child;
   }
 

@@ -47,6 +47,21 @@ export function startAlongEdges(
   return starts;
 }
 
+/**
+ * @internal True when every prerequisite of `child` that is still a sibling runs. A parent's start
+ * (in either mode) starts a child only then; one whose prerequisite was stopped meanwhile is left
+ * idle, and the parent logs why.
+ */
+export function hasPrerequisitesRunning(parent: LifecycleHost, child: LifecycleHost): boolean {
+  const waiting = child[prerequisites].find((p) => p.parent === parent && p.state !== 'running');
+  if (!waiting) return true;
+  parent.logger.warn(
+    { service: parent.path, child: child.path, prerequisite: waiting.path, state: waiting.state },
+    `not starting ${child.path}: its prerequisite ${waiting.path} is ${waiting.state}`,
+  );
+  return false;
+}
+
 /** Starts `child` when the start goes on, it is still a child and its prerequisites run. */
 function startIfReady(
   parent: LifecycleHost,
@@ -55,8 +70,7 @@ function startIfReady(
   resolved: Settled,
 ): Promise<void> {
   if (!isLive() || child.parent !== parent) return resolved;
-  const isReady = child[prerequisites].every((p) => p.parent !== parent || p.state === 'running');
-  return isReady ? child.start() : resolved;
+  return hasPrerequisitesRunning(parent, child) ? child.start() : resolved;
 }
 
 /**

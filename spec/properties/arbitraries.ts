@@ -1,6 +1,7 @@
 /**
  * fast-check generators of fuzz scenarios: random trees (1-30 services, depth at most 5) with random
- * concurrency, timeouts, hook behaviours and work, and random operation sequences on any node.
+ * concurrency, timeouts, hook behaviours and work, edges between siblings (`after`, API.md section
+ * 3.6), and random operation sequences on any node.
  */
 import fc from 'fast-check';
 import type { HookSpec, NodeSpec, Op, RunSpec, Scenario, TreeSpec, WorkSpec } from './model.js';
@@ -102,12 +103,60 @@ export function shapeParents(raw: number[]): number[] {
   return parents;
 }
 
+/** Raw picks of prerequisites for one node: 0-3 of its earlier siblings (see {@link shapeAfter}). */
+const afterPicks = fc.array(fc.nat(), { maxLength: 3 });
+
+/**
+ * Turns raw picks into `after` lists: node `i` names earlier siblings only (so the graph is acyclic
+ * and every prerequisite is a child already when node `i` is added), without duplicates.
+ */
+export function shapeAfter(parents: readonly number[], picks: readonly number[][]): number[][] {
+  return picks.map((raw, k) => {
+    const earlier: number[] = [];
+    for (let j = 1; j <= k; j++) if (parents[j - 1] === parents[k]) earlier.push(j);
+    if (earlier.length === 0) return [];
+    return [...new Set(raw.map((pick) => earlier[pick % earlier.length]!))];
+  });
+}
+
+/**
+ * A node whose children have edges takes the parallel modes more often (where the edges matter):
+ * a bias of 1-3 (three times in four) overrides its own pick with `'parallel'`.
+ */
+interface Bias {
+  start: number;
+  stop: number;
+}
+const bias: fc.Arbitrary<Bias> = fc.record({ start: fc.nat({ max: 3 }), stop: fc.nat({ max: 3 }) });
+
+function biased(node: NodeSpec, b: Bias, hasEdges: boolean): NodeSpec {
+  if (!hasEdges || (b.start === 0 && b.stop === 0)) return node;
+  return {
+    ...node,
+    ...(b.start === 0 ? {} : { startConcurrency: 'parallel' as const }),
+    ...(b.stop === 0 ? {} : { stopConcurrency: 'parallel' as const }),
+  };
+}
+
 export const treeSpec: fc.Arbitrary<TreeSpec> = fc
-  .tuple(nodeSpec(true), fc.array(fc.tuple(nodeSpec(false), fc.nat()), { maxLength: 29, size: 'medium' }))
-  .map(([root, rest]) => ({
-    nodes: [root, ...rest.map(([node]) => node)],
-    parents: shapeParents(rest.map(([, pick]) => pick)),
-  }));
+  .tuple(
+    nodeSpec(true),
+    bias,
+    fc.array(fc.tuple(nodeSpec(false), fc.nat(), afterPicks, bias), { maxLength: 29, size: 'medium' }),
+  )
+  .map(([root, rootBias, rest]) => {
+    const parents = shapeParents(rest.map(([, pick]) => pick));
+    const after = shapeAfter(
+      parents,
+      rest.map(([, , picks]) => picks),
+    );
+    const withEdges = new Set(parents.filter((_, k) => after[k]!.length > 0));
+    const biases = [rootBias, ...rest.map(([, , , b]) => b)];
+    const nodes = [root, ...rest.map(([node]) => node)].map((node, i) =>
+      biased(node, biases[i]!, withEdges.has(i)),
+    );
+    return { nodes, parents, after };
+  });
 
 const target = fc.nat({ max: 40 });
 const wait = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 10, max: 300 }));
@@ -125,7 +174,13 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('crash' as const), target, wait }) },
   {
     weight: 2,
-    arbitrary: fc.record({ op: fc.constant('addRuntime' as const), target, node: nodeSpec(false), wait }),
+    arbitrary: fc.record({
+      op: fc.constant('addRuntime' as const),
+      target,
+      node: nodeSpec(false),
+      after: afterPicks,
+      wait,
+    }),
   },
   {
     weight: 2,

@@ -1,7 +1,7 @@
 /**
  * Turns a failing fuzz scenario into TypeScript a developer can paste into a regression spec: one
- * class per service with its hook behaviours and work, the tree, the steps (virtual time) and the
- * checks of the invariants it broke.
+ * class per service with its hook behaviours and work, the tree with its edges between siblings
+ * (`after`), the steps (virtual time) and the checks of the invariants it broke.
  */
 import type { HookSpec, NodeSpec, RunSpec, Scenario, Violation, WorkSpec } from './model.js';
 import type { Action, TraceStep } from './runner.js';
@@ -109,31 +109,48 @@ function classCode(label: string, node: NodeSpec): string {
   return `    class ${cls(label)} extends Service<number> {\n${body.replace(/^(?=.)/gm, '    ')}    }\n`;
 }
 
+/** `{ after: [s1, s2] }`, or nothing when the list is empty. */
+const afterOption = (after: readonly string[]): string =>
+  after.length === 0 ? '' : `, { after: [${after.join(', ')}] }`;
+
 function actionCode(action: Action, index: number): { code: string; promises: string[] } {
   const p = `p${index}`;
   switch (action.kind) {
     case 'call':
-      return { code: `const ${p} = track(${action.svc}.${action.call}());`, promises: [p] };
+      return {
+        code: `const ${p} = call([${action.svc}], () => ${action.svc}.${action.call}());`,
+        promises: [p],
+      };
     case 'crash':
       return { code: `${action.svc}.crash(fail('${action.svc} crashed by the scenario'));`, promises: [] };
-    case 'addRuntime':
+    case 'addRuntime': {
+      const declare =
+        action.after.length === 0
+          ? ''
+          : `\n    if (${action.child}.parent === ${action.parent}) edges.set(${action.child}, [${action.after.join(', ')}]);`;
       return {
-        code: `const ${action.child} = new ${cls(action.child)}();\n    all.push(${action.child});\n    watch(${action.child});\n    const ${p} = track(${action.parent}.addRuntimeDependency(${action.child}));`,
+        code: `const ${action.child} = new ${cls(action.child)}();\n    all.push(${action.child});\n    watch(${action.child});\n    const ${p} = call([${action.child}], () => ${action.parent}.addRuntimeDependency(${action.child}${afterOption(action.after)}));${declare}`,
         promises: [p],
       };
+    }
     case 'remove':
-      return {
-        code: `const ${p} = track(${action.parent}.removeDependency(${action.child}));`,
-        promises: [p],
-      };
+      return action.guarded
+        ? {
+            code: `// a sibling names ${action.child} in after: rejects with InvalidStateError, changes nothing\n    const ${p} = guarded(${action.parent}, ${action.child});`,
+            promises: [p],
+          }
+        : {
+            code: `const ${p} = call([${action.child}], () => ${action.parent}.removeDependency(${action.child}));`,
+            promises: [p],
+          };
     case 'startStop':
       return {
-        code: `const ${p}a = track(${action.svc}.start());\n    const ${p}b = track(${action.svc}.stop());`,
+        code: `const ${p}a = call([${action.svc}], () => ${action.svc}.start());\n    const ${p}b = call([${action.svc}], () => ${action.svc}.stop());`,
         promises: [`${p}a`, `${p}b`],
       };
     case 'stopDuringStart':
       return {
-        code: `const ${p}a = track(${action.svc}.start());\n    await settle([${p}a], ${action.after});\n    const ${p}b = track(${action.svc}.stop());`,
+        code: `const ${p}a = call([${action.svc}], () => ${action.svc}.start());\n    await settle([${p}a], ${action.after});\n    const ${p}b = call([${action.svc}], () => ${action.svc}.stop());`,
         promises: [`${p}a`, `${p}b`],
       };
     case 'release':
@@ -154,6 +171,10 @@ const CHECKS: Record<string, string> = {
   'operations-settle': `    expect(await settle(operations, 2000), 'every operation settled after the final stop').to.equal(true);`,
   'no-timers-left': `    expect(clock.pending, 'timers left after the final stop').to.equal(0);`,
   'state-equals-state$': `    for (const s of all) expect(s.state, s.name).to.equal(s.state$.value);`,
+  'start-after-prerequisites': `    expect(startedEarly, 'children the parent started before their prerequisites ran').to.deep.equal([]);`,
+  'stop-after-dependents': `    expect(stoppedEarly, 'children a parallel stop stopped before their dependents').to.deep.equal([]);`,
+  'snapshot-after': `    expect(snapshotBroken, 'toJSON().after against the declared prerequisites').to.deep.equal([]);`,
+  'remove-dependency-guard': `    expect([...guardBroken, ...rejections.filter(isGuard).map(String)], 'removeDependency of a named prerequisite').to.deep.equal([]);`,
 };
 
 /** TypeScript for a regression spec reproducing `scenario` (as run in virtual time) and its checks. */
@@ -163,7 +184,7 @@ export function toRegressionSpec(
   violations: readonly Violation[],
   origin: string,
 ): string {
-  const { nodes, parents } = scenario.tree;
+  const { nodes, parents, after } = scenario.tree;
   const runtime = trace.flatMap((t) => (t.action.kind === 'addRuntime' ? [t.action] : []));
   const classes = [
     ...nodes.map((node, i) => classCode(`s${i}`, node)),
@@ -173,13 +194,18 @@ export function toRegressionSpec(
     .map((_, i) =>
       i === 0
         ? `    const s0 = new S0();`
-        : `    const s${i} = s${parents[i - 1]}.addDependency(new S${i}());`,
+        : `    const s${i} = s${parents[i - 1]}.addDependency(new S${i}()${afterOption((after[i - 1] ?? []).map((j) => `s${j}`))});`,
     )
     .join('\n');
+  const edges = after
+    .flatMap((list, k) =>
+      list.length === 0 ? [] : [`[s${k + 1}, [${list.map((j) => `s${j}`).join(', ')}]]`],
+    )
+    .join(', ');
   const steps = trace
     .map((t, i) => {
       const { code, promises } = actionCode(t.action, i);
-      return `    ${code}\n    await settle([${promises.join(', ')}], ${t.wait});`;
+      return `    ${code}\n    await settle([${promises.join(', ')}], ${t.wait});\n    checkSnapshot();`;
     })
     .join('\n');
   const broken = [...new Set(violations.map((v) => v.invariant))];
@@ -190,7 +216,7 @@ ${violations.map((v) => `//   step ${v.step}: [${v.invariant}] ${v.detail}`).joi
 /* eslint-disable @typescript-eslint/no-unused-vars -- generated: not every helper is used */
 import { expect } from 'chai';
 import { Observable, type Subscription } from 'rxjs';
-import { Service, isServiceError, type ServiceState } from '../../lib/index.js';
+import { InvalidStateError, Service, isServiceError, type ServiceSnapshot, type ServiceState } from '../../lib/index.js';
 import { createVirtualClock } from '../../lib/testing/index.js';
 
 describe('regression: ${broken.join(', ')}', () => {
@@ -216,6 +242,16 @@ describe('regression: ${broken.join(', ')}', () => {
       operations.push(settled);
       return settled;
     };
+    /** Services an operation in flight starts or stops directly (not through their parent). */
+    const direct = new Map<Service<any>, number>();
+    const call = (targets: Service<any>[], fn: () => Promise<unknown>): Promise<unknown> => {
+      for (const t of targets) direct.set(t, (direct.get(t) ?? 0) + 1);
+      const undirect = (): void => targets.forEach((t) => direct.set(t, direct.get(t)! - 1));
+      return track(fn().then(undirect, (error: unknown) => {
+        undirect();
+        throw error;
+      }));
+    };
     const documented = (error: unknown): boolean =>
       injected.has(error) ||
       (isServiceError(error) && ((error as { errors?: unknown[] }).errors ?? []).every(documented));
@@ -239,6 +275,8 @@ describe('regression: ${broken.join(', ')}', () => {
 
 ${classes}
 ${tree}
+    /** The prerequisites each child names in after. */
+    const edges = new Map<Service<any>, Service<any>[]>([${edges}]);
     const all: Service<any>[] = [${nodes.map((_, i) => `s${i}`).join(', ')}];
     const inTree = (): Service<any>[] =>
       all.filter((s) => {
@@ -256,14 +294,61 @@ ${tree}
     const illegal: string[] = [];
     const seen = new Map<Service<any>, string[]>();
     const reported = new Map<Service<any>, string[]>();
+    const startedEarly: string[] = [];
+    const stoppedEarly: string[] = [];
+    let seq = 0;
+    const seqOf = new Map<Service<any>, number>();
+    const at = (s: Service<any>): string => \`\${s.name} \${s.state} since #\${seqOf.get(s)}\`;
     const watch = (s: Service<any>): void => {
       let last = s.state;
       s.state$.subscribe((to) => {
         if (to === last) return;
-        if (!allowed[last].includes(to)) illegal.push(\`\${s.name}: \${last} -> \${to}\`);
-        if (inTree().includes(s)) seen.set(s, [...(seen.get(s) ?? []), \`\${last}->\${to}\`]);
+        const from = last;
         last = to;
+        seqOf.set(s, ++seq);
+        if (!allowed[from].includes(to)) illegal.push(\`\${s.name}: \${from} -> \${to}\`);
+        if (!inTree().includes(s)) return;
+        seen.set(s, [...(seen.get(s) ?? []), \`\${from}->\${to}\`]);
+        const parent = s.parent;
+        if (!parent || (direct.get(s) ?? 0) > 0) return;
+        if (to === 'starting' && parent.state === 'starting') {
+          const waiting = (edges.get(s) ?? []).filter((p) => p.parent === parent && p.state !== 'running');
+          if (waiting.length > 0) startedEarly.push(\`\${s.name} entered starting (#\${seq}) while \${waiting.map(at).join(', ')}\`);
+        }
+        if (from === 'running' && to === 'stopping' && parent.state === 'stopping') {
+          const up = parent.children.filter((d) => (edges.get(d) ?? []).includes(s) && !['init', 'stopped', 'crashed'].includes(d.state));
+          if (up.length > 0) stoppedEarly.push(\`\${s.name} left running (#\${seq}) while \${up.map(at).join(', ')}\`);
+        }
       });
+    };
+    const snapshotBroken: string[] = [];
+    const checkSnapshot = (): void => {
+      const visit = (snapshot: ServiceSnapshot): void => {
+        const s = all.find((x) => x.id === snapshot.id);
+        const expected = (s ? (edges.get(s) ?? []) : []).map((p) => p.name).sort().join(', ');
+        const listed = (snapshot.after ?? []).map((id) => all.find((x) => x.id === id)?.name ?? id).sort().join(', ');
+        if (s && expected !== listed) snapshotBroken.push(\`\${s.name}: after [\${listed}], declared [\${expected}]\`);
+        snapshot.children.forEach(visit);
+      };
+      visit(s0.toJSON());
+    };
+    const isGuard = (error: unknown): boolean =>
+      error instanceof InvalidStateError && error.operation.startsWith('removeDependency');
+    const guardBroken: string[] = [];
+    /** removeDependency of a child a sibling names in after: must reject and change nothing. */
+    const guarded = (parent: Service<any>, child: Service<any>): Promise<unknown> => {
+      const state = child.state;
+      const what = \`\${parent.name}.removeDependency(\${child.name})\`;
+      const settled = parent.removeDependency(child).then(
+        () => void guardBroken.push(\`\${what} resolved\`),
+        (error: unknown) => {
+          if (!isGuard(error)) guardBroken.push(\`\${what} rejected with \${String(error)}\`);
+          if (child.parent !== parent) guardBroken.push(\`\${what} detached the child\`);
+        },
+      );
+      if (child.parent !== parent || child.state !== state) guardBroken.push(\`\${what} changed the child at once\`);
+      operations.push(settled);
+      return settled;
     };
     all.forEach(watch);
     s0.events$.subscribe((event) => {
@@ -277,6 +362,7 @@ ${steps}
     await settle(operations, 200);
     const finalStopSettled = await settle([track(s0.stop())], ${(nodes[0]!.stopTimeout ?? 60_000) + 1});
     void finalStopSettled;
+    checkSnapshot();
 ${checks}
   });
 });

@@ -1,11 +1,31 @@
 /**
  * The lifecycle invariants a fuzz run checks, through the public API only: the transition table of
- * API.md section 2, `events$` against `state$`, the tree at quiescent points, and what operations
- * reject with.
+ * API.md section 2, `events$` against `state$`, the tree at quiescent points, what operations
+ * reject with, and the order among siblings joined by `after` (API.md section 3.6).
+ *
+ * The order invariants look at the moment of each transition (every state$ emission gets a global
+ * sequence number, quoted in reports):
+ * - start: a child that enters `starting` while its parent is `starting` (a start driven by the
+ *   parent, in either concurrency mode) finds every prerequisite that is still its sibling `running`;
+ * - stop: a child that leaves `running` for `stopping` while its parent is `stopping` (either
+ *   concurrency mode: the reverse insertion order of `'sequential'` honours the edges too) finds every
+ *   sibling naming it in `after` stopped (`init`, `stopped` or `crashed`). Documented exception: a
+ *   crash teardown (the parent is `crashed`), which tears children down without waiting for their
+ *   dependents, is not checked.
+ * Transitions of a service that a scenario operation in flight targets directly (its own `start()`,
+ * `stop()`, `restart()`, `removeDependency()`, `addRuntimeDependency()`) are not driven by the
+ * parent and are not checked.
  */
 import type { Subscription } from 'rxjs';
-import { isServiceError, type LifecycleEvent, type Service, type ServiceState } from '../../lib/index.js';
-import type { Violation } from './model.js';
+import {
+  InvalidStateError,
+  isServiceError,
+  type LifecycleEvent,
+  type Service,
+  type ServiceSnapshot,
+  type ServiceState,
+} from '../../lib/index.js';
+import type { NodeSpec, Violation } from './model.js';
 
 /** API.md section 2, written out again here so that the library's own table is not trusted. */
 const ALLOWED: Record<ServiceState, readonly ServiceState[]> = {
@@ -27,6 +47,18 @@ interface Watched {
   /** `state` events the root's events$ reported for it. */
   reported: Transition[];
   last: ServiceState;
+  /** Global sequence number of each state$ transition, in order. */
+  seqs: number[];
+  /** Concurrency of the service's children. */
+  modes: Pick<NodeSpec, 'startConcurrency' | 'stopConcurrency'> | undefined;
+}
+
+/** States in which a dependent counts as stopped (`init`: never started). */
+const DOWN: readonly ServiceState[] = ['init', 'stopped', 'crashed'];
+
+/** The rejection `removeDependency` gives while a remaining sibling names the child in `after`. */
+export function isRemoveGuard(error: unknown): error is InvalidStateError {
+  return error instanceof InvalidStateError && error.operation.startsWith('removeDependency');
 }
 
 /** Is `service` (still) below `root`? */
@@ -42,6 +74,11 @@ export class Checker {
   readonly #watched = new Map<string, Watched>();
   readonly #subscriptions: Subscription[] = [];
   readonly #injected: ReadonlySet<unknown>;
+  /** The edges the scenario declared: child -> its prerequisites. */
+  readonly #after = new Map<Service<any>, readonly Service<any>[]>();
+  /** Scenario operations in flight that start or stop a service directly. */
+  readonly #direct = new Map<Service<any>, number>();
+  #seq = 0;
   step = -1;
 
   constructor(root: Service<any>, injected: ReadonlySet<unknown>) {
@@ -54,9 +91,32 @@ export class Checker {
     this.violations.push({ invariant, detail, step: this.step });
   }
 
+  /** Records that `child` was added naming `after` (its prerequisites, siblings at that moment). */
+  declare(child: Service<any>, after: readonly Service<any>[]): void {
+    if (after.length > 0) this.#after.set(child, after);
+  }
+
+  /** The prerequisites the scenario declared for `service`. */
+  prerequisitesOf(service: Service<any>): readonly Service<any>[] {
+    return this.#after.get(service) ?? [];
+  }
+
+  /** Counts an operation of the scenario on `service` (+1 when issued, -1 when settled). */
+  direct(service: Service<any>, delta: 1 | -1): void {
+    this.#direct.set(service, (this.#direct.get(service) ?? 0) + delta);
+  }
+
   /** Starts watching a service's state$ (call it right after creating the service). */
-  watch(service: Service<any>, label: string): void {
-    const watched: Watched = { service, label, inTree: [], reported: [], last: service.state };
+  watch(service: Service<any>, label: string, modes?: Watched['modes']): void {
+    const watched: Watched = {
+      service,
+      label,
+      inTree: [],
+      reported: [],
+      last: service.state,
+      seqs: [],
+      modes,
+    };
     this.#watched.set(service.id, watched);
     let first = true;
     this.#subscriptions.push(
@@ -67,12 +127,81 @@ export class Checker {
         }
         const from = watched.last;
         watched.last = to;
+        watched.seqs.push(++this.#seq);
         if (!ALLOWED[from].includes(to)) {
           this.report('transition-table', `${label}: ${from} -> ${to} is not in API.md section 2`);
         }
-        if (isUnder(service, this.#root)) watched.inTree.push(`${from}->${to}`);
+        if (!isUnder(service, this.#root)) return;
+        watched.inTree.push(`${from}->${to}`);
+        if (to === 'starting') this.#checkStartOrder(watched);
+        else if (from === 'running' && to === 'stopping') this.#checkStopOrder(watched);
       }),
     );
+  }
+
+  /** `#12 (running)`: the sequence number and state of a service's last transition. */
+  #at(service: Service<any>): string {
+    const seq = this.#watched.get(service.id)?.seqs.at(-1);
+    return `${this.label(service)} ${service.state}${seq === undefined ? '' : ` since #${seq}`}`;
+  }
+
+  #isDirect(service: Service<any>): boolean {
+    return (this.#direct.get(service) ?? 0) > 0;
+  }
+
+  /** A start driven by the parent begins only once every prerequisite (still a sibling) runs. */
+  #checkStartOrder(w: Watched): void {
+    const parent = w.service.parent;
+    if (!parent || parent.state !== 'starting' || this.#isDirect(w.service)) return;
+    const waiting = this.prerequisitesOf(w.service).filter(
+      (p) => p.parent === parent && p.state !== 'running',
+    );
+    if (waiting.length === 0) return;
+    const mode = this.#watched.get(parent.id)?.modes?.startConcurrency ?? '?';
+    this.report(
+      'start-after-prerequisites',
+      `${w.label} entered starting (#${w.seqs.at(-1)}) during the start of ${this.label(parent)} ` +
+        `(startConcurrency ${mode}) while its prerequisite ${waiting.map((p) => this.#at(p)).join(', ')}`,
+    );
+  }
+
+  /** In a stop of the parent, a child stops only after every sibling naming it has stopped. */
+  #checkStopOrder(w: Watched): void {
+    const parent = w.service.parent;
+    // a crashed parent is a crash teardown: the documented exception
+    if (!parent || parent.state !== 'stopping' || this.#isDirect(w.service)) return;
+    const up = parent.children.filter(
+      (d) => this.prerequisitesOf(d).includes(w.service) && !DOWN.includes(d.state),
+    );
+    if (up.length === 0) return;
+    const mode = this.#watched.get(parent.id)?.modes?.stopConcurrency ?? '?';
+    this.report(
+      'stop-after-dependents',
+      `${w.label} left running for stopping (#${w.seqs.at(-1)}) during the stop of ${this.label(parent)} ` +
+        `(stopConcurrency ${mode}) while its dependent ${up.map((d) => this.#at(d)).join(', ')}`,
+    );
+  }
+
+  /** The snapshot of every service in the tree lists exactly the ids of its prerequisites. */
+  checkSnapshot(): void {
+    const visit = (snapshot: ServiceSnapshot): void => {
+      const w = this.#watched.get(snapshot.id);
+      if (w) {
+        const expected = this.prerequisitesOf(w.service)
+          .map((p) => p.id)
+          .sort();
+        const listed = [...(snapshot.after ?? [])].sort();
+        if (expected.join(',') !== listed.join(',')) {
+          const names = (ids: string[]): string =>
+            ids.map((id) => this.#watched.get(id)?.label ?? id).join(', ');
+          const detail = `${w.label}: toJSON().after lists [${names(listed)}], prerequisites are [${names(expected)}]`;
+          // each mismatch once, not after every step
+          if (!this.violations.some((v) => v.detail === detail)) this.report('snapshot-after', detail);
+        }
+      }
+      snapshot.children.forEach(visit);
+    };
+    visit(this.#root.toJSON());
   }
 
   #onEvent(event: LifecycleEvent): void {

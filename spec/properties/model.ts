@@ -47,10 +47,14 @@ export interface NodeSpec {
   run?: RunSpec;
 }
 
-/** The tree: `nodes[0]` is the root; `parents[i - 1]` is the index of the parent of node `i`. */
+/**
+ * The tree: `nodes[0]` is the root; `parents[i - 1]` is the index of the parent of node `i`, and
+ * `after[i - 1]` the indices of the earlier siblings node `i` names in `after` (API.md section 3.6).
+ */
 export interface TreeSpec {
   nodes: NodeSpec[];
   parents: number[];
+  after: number[][];
 }
 
 /** The lifecycle calls a step can make on one service. */
@@ -58,13 +62,14 @@ export type CallName = 'start' | 'stop' | 'restart' | 'maybeStart';
 
 /**
  * One step. `target` indexes the services created so far (tree nodes, then runtime additions in
- * order), modulo their count. After issuing its calls a step waits up to `wait` ms for them to
+ * order), modulo their count; `after` of `addRuntime` picks among the target's children at that moment
+ * (modulo their count, duplicates dropped). After issuing its calls a step waits up to `wait` ms for them to
  * settle; what has not settled stays in flight.
  */
 export type Op =
   | { op: 'call'; call: CallName; target: number; wait: number }
   | { op: 'crash'; target: number; wait: number }
-  | { op: 'addRuntime'; target: number; node: NodeSpec; wait: number }
+  | { op: 'addRuntime'; target: number; node: NodeSpec; after: number[]; wait: number }
   | { op: 'remove'; target: number; child: number; wait: number }
   | { op: 'startStop'; target: number; wait: number }
   | { op: 'stopDuringStart'; target: number; after: number; wait: number }

@@ -5,7 +5,7 @@
  */
 import type { Service } from '../../lib/index.js';
 import { createDriver, type Driver } from './clocks.js';
-import { Checker, describe, isUnder } from './invariants.js';
+import { Checker, describe, isRemoveGuard, isUnder } from './invariants.js';
 import type { CallName, Mode, NodeSpec, Op, Scenario, Violation } from './model.js';
 import { FuzzService, type FuzzEnv } from './services.js';
 
@@ -13,8 +13,9 @@ import { FuzzService, type FuzzEnv } from './services.js';
 export type Action =
   | { kind: 'call'; call: CallName; svc: string }
   | { kind: 'crash'; svc: string }
-  | { kind: 'addRuntime'; parent: string; child: string; node: NodeSpec }
-  | { kind: 'remove'; parent: string; child: string }
+  | { kind: 'addRuntime'; parent: string; child: string; node: NodeSpec; after: string[] }
+  /** `guarded`: a remaining sibling names the child in `after`, so the call must reject. */
+  | { kind: 'remove'; parent: string; child: string; guarded: boolean }
   | { kind: 'startStop'; svc: string }
   | { kind: 'stopDuringStart'; svc: string; after: number }
   | { kind: 'release' }
@@ -74,38 +75,58 @@ export async function runScenario(scenario: Scenario, mode: Mode): Promise<RunRe
   const labels = new Map<Service<any>, string>();
   /** Set right after the root exists; services created later are watched from birth. */
   const watching: { checker?: Checker } = {};
+  const modes = (node: NodeSpec): Pick<NodeSpec, 'startConcurrency' | 'stopConcurrency'> => ({
+    startConcurrency: node.startConcurrency,
+    stopConcurrency: node.stopConcurrency,
+  });
   const create = (node: NodeSpec): FuzzService => {
     const label = `s${services.length}`;
     const service = new FuzzService(env, label, node);
     services.push(service);
     labels.set(service, label);
-    watching.checker?.watch(service, label);
+    watching.checker?.watch(service, label, modes(node));
     return service;
   };
   const root = create(nodes[0]!);
   const checker = new Checker(root, injected);
   watching.checker = checker;
-  checker.watch(root, 's0');
-  for (let i = 1; i < nodes.length; i++) services[parents[i - 1]!]!.addDependency(create(nodes[i]!));
+  checker.watch(root, 's0', modes(nodes[0]!));
+  for (let i = 1; i < nodes.length; i++) {
+    const after = (scenario.tree.after[i - 1] ?? []).map((j) => services[j]!);
+    const child = create(nodes[i]!);
+    services[parents[i - 1]!]!.addDependency(child, after.length > 0 ? { after } : undefined);
+    checker.declare(child, after);
+  }
 
   const inFlight: InFlight[] = [];
-  const track = (label: string, promise: Promise<unknown>): Promise<unknown> => {
+  /** `targets`: services the operation starts or stops directly (not through their parent). */
+  const track = (
+    label: string,
+    promise: Promise<unknown>,
+    targets: readonly Service<any>[],
+    onRejection = (error: unknown): void => checker.checkRejection(label, error),
+  ): Promise<unknown> => {
     const entry: InFlight = { label, settled: false, done: Promise.resolve() };
     inFlight.push(entry);
-    return (entry.done = promise.then(
-      () => {
-        entry.settled = true;
-      },
-      (error: unknown) => {
-        entry.settled = true;
-        checker.checkRejection(label, error);
-      },
-    ));
+    const settled = (): void => {
+      entry.settled = true;
+      for (const target of targets) checker.direct(target, -1);
+    };
+    return (entry.done = promise.then(settled, (error: unknown) => {
+      settled();
+      onRejection(error);
+    }));
   };
-  const attempt = (label: string, call: () => Promise<unknown>): Promise<unknown> => {
+  const attempt = (
+    label: string,
+    call: () => Promise<unknown>,
+    targets: readonly Service<any>[],
+  ): Promise<unknown> => {
+    for (const target of targets) checker.direct(target, 1);
     try {
-      return track(label, call());
+      return track(label, call(), targets);
     } catch (error) {
+      for (const target of targets) checker.direct(target, -1);
       checker.checkRejection(`${label} (thrown)`, error);
       return Promise.resolve();
     }
@@ -137,44 +158,96 @@ export async function runScenario(scenario: Scenario, mode: Mode): Promise<RunRe
         }
         return {
           action: { kind: 'call', call: op.call, svc: label },
-          promises: [attempt(`${label}.${op.call}()`, () => svc[op.call]())],
+          promises: [attempt(`${label}.${op.call}()`, () => svc[op.call](), [svc])],
         };
       }
       case 'crash':
         svc.crash(env.inject(`${label} crashed by the scenario`));
         return { action: { kind: 'crash', svc: label }, promises: [] };
       case 'addRuntime': {
+        const siblings = svc.children;
+        const after =
+          siblings.length === 0
+            ? []
+            : [...new Set(op.after.map((pick) => siblings[pick % siblings.length]!))];
         const child = create(op.node);
         const childLabel = name(child);
+        const call = `${label}.addRuntimeDependency(${childLabel}${after.length > 0 ? `, { after: [${after.map(name).join(', ')}] }` : ''})`;
+        const promise = attempt(
+          call,
+          () => svc.addRuntimeDependency(child, after.length > 0 ? { after } : undefined),
+          [child],
+        );
+        // added synchronously, or not at all (a stopping parent rejects)
+        if (child.parent === svc) checker.declare(child, after);
         return {
-          action: { kind: 'addRuntime', parent: label, child: childLabel, node: op.node },
-          promises: [
-            attempt(`${label}.addRuntimeDependency(${childLabel})`, () => svc.addRuntimeDependency(child)),
-          ],
+          action: {
+            kind: 'addRuntime',
+            parent: label,
+            child: childLabel,
+            node: op.node,
+            after: after.map(name),
+          },
+          promises: [promise],
         };
       }
       case 'remove': {
         if (svc.children.length === 0)
           return { action: { kind: 'skip', why: `${label} has no child` }, promises: [] };
         const child = svc.children[op.child % svc.children.length]!;
-        return {
-          action: { kind: 'remove', parent: label, child: name(child) },
-          promises: [attempt(`${label}.removeDependency(${name(child)})`, () => svc.removeDependency(child))],
+        const call = `${label}.removeDependency(${name(child)})`;
+        const dependents = svc.children.filter((s) => checker.prerequisitesOf(s).includes(child));
+        const action: Action = {
+          kind: 'remove',
+          parent: label,
+          child: name(child),
+          guarded: dependents.length > 0,
         };
+        if (dependents.length === 0) {
+          const removed = (): Promise<unknown> =>
+            svc.removeDependency(child).catch((error: unknown) => {
+              if (isRemoveGuard(error))
+                checker.report(
+                  'remove-dependency-guard',
+                  `${call} rejected although no sibling names ${name(child)}: ${describe(error)}`,
+                );
+              throw error;
+            });
+          return { action, promises: [attempt(call, removed, [child])] };
+        }
+        // a remaining sibling names the child: rejects with InvalidStateError and changes nothing
+        const why = `${dependents.map(name).join(', ')} name(s) ${name(child)} in after`;
+        const before = child.state;
+        const broken = (what: string): void =>
+          checker.report('remove-dependency-guard', `${call} (${why}) ${what}`);
+        const promise = svc.removeDependency(child);
+        if (child.parent !== svc) broken('detached the child');
+        if (child.state !== before) broken(`moved the child from ${before} to ${child.state}`);
+        const settled = track(
+          call,
+          promise.then(() => broken('resolved')),
+          [],
+          (error) => {
+            if (!isRemoveGuard(error))
+              broken(`rejected with ${describe(error)}, not InvalidStateError (removeDependency)`);
+            if (child.parent !== svc) broken('rejected but detached the child');
+          },
+        );
+        return { action, promises: [settled] };
       }
       case 'startStop': {
         if (!canStart(svc))
           return { action: { kind: 'skip', why: `start ${label}: parent not running` }, promises: [] };
-        const started = attempt(`${label}.start()`, () => svc.start());
-        const stopped = attempt(`${label}.stop()`, () => svc.stop());
+        const started = attempt(`${label}.start()`, () => svc.start(), [svc]);
+        const stopped = attempt(`${label}.stop()`, () => svc.stop(), [svc]);
         return { action: { kind: 'startStop', svc: label }, promises: [started, stopped] };
       }
       case 'stopDuringStart': {
         if (!canStart(svc))
           return { action: { kind: 'skip', why: `start ${label}: parent not running` }, promises: [] };
-        const started = attempt(`${label}.start()`, () => svc.start());
+        const started = attempt(`${label}.start()`, () => svc.start(), [svc]);
         await waitFor([started], op.after);
-        const stopped = attempt(`${label}.stop()`, () => svc.stop());
+        const stopped = attempt(`${label}.stop()`, () => svc.stop(), [svc]);
         return {
           action: { kind: 'stopDuringStart', svc: label, after: op.after },
           promises: [started, stopped],
@@ -204,6 +277,7 @@ export async function runScenario(scenario: Scenario, mode: Mode): Promise<RunRe
       await waitFor(promises, op.wait);
       trace.push({ action, wait: op.wait });
       checker.checkEvents();
+      checker.checkSnapshot();
       if (await quiescent()) checker.checkQuiescent();
     }
 
@@ -213,7 +287,7 @@ export async function runScenario(scenario: Scenario, mode: Mode): Promise<RunRe
     await settleInFlight(driver, inFlight, SETTLE_BEFORE[mode]);
     const budget = (nodes[0]!.stopTimeout ?? 60_000) + FINAL_SLACK[mode];
     const t0 = driver.now();
-    const stopped = attempt('final s0.stop()', () => root.stop());
+    const stopped = attempt('final s0.stop()', () => root.stop(), [root]);
     if (!(await driver.settle([stopped], budget))) {
       checker.report(
         'final-stop-bounded',
@@ -230,6 +304,7 @@ export async function runScenario(scenario: Scenario, mode: Mode): Promise<RunRe
       );
     }
     checker.checkEvents();
+    checker.checkSnapshot();
     const everythingIdle = services.every((s) => ['init', 'stopped', 'crashed'].includes(s.state));
     if (everythingIdle && (await quiescent())) {
       checker.checkQuiescent();
