@@ -3,7 +3,9 @@
  * OneForOneSupervisor handles them (every 7th job is poisoned: the consumer crashes and is
  * restarted with backoff), and a hasher ThreadService does the CPU work in a worker thread. Health
  * probes and the live dashboard (with its control buttons: loopback only) listen on a local port;
- * Ctrl-C (or `kill -TERM`) shows the drain and the graceful stop, `kill -USR1 <pid>` prints the tree.
+ * Ctrl-C (or `kill -TERM`) shows the drain and the graceful stop (npm and tsx relaying the same
+ * Ctrl-C do not count as a second one), a second Ctrl-C later forces exit code 130, and
+ * `kill -USR1 <pid>` prints the tree.
  *
  *   npm start                 (or: npx tsx demos/worker.ts)
  *   npx tsx demos/worker.ts 8 (stops itself after 8 seconds)
@@ -75,7 +77,7 @@ async function main(): Promise<void> {
     const url = `http://127.0.0.1:${worker.healthAddress?.port}`;
     console.log(`\n  dashboard: ${url}/dashboard  ·  metrics: curl ${url}/metrics`);
     console.log(`  probes: curl ${url}/readyz  ·  tree: curl ${url}/state  ·  kill -USR1 ${process.pid}`);
-    console.log('  Ctrl-C: readiness turns 503, then the tree stops in reverse order\n');
+    console.log('  Ctrl-C: readiness turns 503, then the tree stops in reverse order (twice: at once)\n');
   });
   const seconds = Number(process.argv[2]);
   if (seconds > 0) setTimeout(() => process.kill(process.pid, 'SIGINT'), seconds * 1000).unref();

@@ -1,11 +1,13 @@
 /**
  * The probe server of a Worker: a small `node:http` server with a route table. The Worker adds the
  * probes (`/livez`, `/readyz`, `/startupz`, `/state`); monitoring code adds its own paths the same way.
+ * The readiness rule over a snapshot tree lives here too.
  */
 import { isThenable } from '../internal/is-thenable.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { show } from '../internal/format.js';
+import type { ServiceSnapshot } from '../snapshot.js';
 
 /** Where the probe server listens. */
 export interface HealthOptions {
@@ -223,4 +225,37 @@ export function sendJSON(response: ServerResponse, status: number, value: unknow
     'Cache-Control': 'no-store',
   });
   response.end(response.req?.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * @internal Seam for the `LeaderService` of API.md section 9 (not built yet): the children it holds
+ * stopped while it follows do not count for readiness. The plan is that their snapshots carry
+ * `held: true`; `ServiceSnapshot` has no such field yet, so today nothing is held.
+ */
+function isHeld(node: ServiceSnapshot): boolean {
+  return (node as ServiceSnapshot & { held?: boolean }).held === true;
+}
+
+/**
+ * @internal Why a tree is not ready, or undefined when it is: the root must be running, and so must
+ * every essential service whose parent is running. A service with `essential: false` (or held
+ * stopped by a leader) does not count; while it runs, its own essential children do.
+ *
+ * @returns `'<path> is <state>'` for the first service that is not ready, depth first.
+ * @example
+ * ```ts
+ * notReadyReason(worker.toJSON()); // 'Worker/Db is stopped'
+ * ```
+ */
+export function notReadyReason(root: ServiceSnapshot): string | undefined {
+  if (root.state !== 'running') return `${root.path} is ${root.state}`;
+  for (const child of root.children) {
+    if (child.state === 'running') {
+      const reason = notReadyReason(child);
+      if (reason !== undefined) return reason;
+    } else if (child.essential !== false && !isHeld(child)) {
+      return `${child.path} is ${child.state}`;
+    }
+  }
+  return undefined;
 }

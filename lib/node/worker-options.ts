@@ -1,8 +1,9 @@
 /**
  * The options of a Worker and their validation: every bad value is refused in the constructor with
- * a TypeError naming the option and the value received.
+ * a TypeError naming the option and the value received. The stop budget is fitted into the pod's
+ * termination grace period here.
  */
-import { parseDuration, type Duration } from '../duration.js';
+import { humanizeDuration, parseDuration, type Duration } from '../duration.js';
 import { show } from '../internal/format.js';
 import type { Logger } from '../logger.js';
 import type { ServiceOptions } from '../options.js';
@@ -19,9 +20,23 @@ import { checkHealthOptions, type HealthOptions } from './health-server.js';
 import { checkSignals } from './signals.js';
 
 /** Options of a {@link Worker}: the service options of the root, plus the process-level ones. */
-export interface WorkerOptions extends Omit<ServiceOptions, 'stopTimeout' | 'logger'> {
-  /** The stop budget of the whole tree (the root's `stopTimeout`). @defaultValue 30s */
+export interface WorkerOptions extends Omit<ServiceOptions, 'stopTimeout' | 'logger' | 'essential'> {
+  /**
+   * The stop budget of the whole tree (the root's `stopTimeout`).
+   * @defaultValue 30s; with a `terminationGracePeriod`, what is left of it after `drainDelay` and a
+   * 2 s margin for the process to exit
+   */
   shutdownTimeout?: Duration;
+  /**
+   * The time the orchestrator waits after SIGTERM before it kills the process (Kubernetes'
+   * `terminationGracePeriodSeconds`). When set, `shutdownTimeout` defaults to what is left after
+   * `drainDelay` and a 2 s margin, and `drainDelay + shutdownTimeout` above it is refused with a
+   * TypeError at construction, so SIGKILL cannot cut a graceful stop short unseen. When not set,
+   * it is read from the `RXMODE_TERMINATION_GRACE_PERIOD` environment variable (a bare number is
+   * seconds, as in the pod spec; or a duration string such as `'45s'`).
+   * @defaultValue `RXMODE_TERMINATION_GRACE_PERIOD`, else none (no check)
+   */
+  terminationGracePeriod?: Duration;
   /**
    * Signals that start the graceful stop; a second one forces the exit. Listing `SIGUSR1` replaces
    * the tree dump. @defaultValue ['SIGINT', 'SIGTERM']
@@ -52,6 +67,12 @@ export interface WorkerOptions extends Omit<ServiceOptions, 'stopTimeout' | 'log
 /** The arguments of `new Worker(...)`: services, then optionally the options. */
 export type WorkerArguments = [...services: Service<any>[], options: WorkerOptions] | Service<any>[];
 
+/** The environment variable a Worker reads `terminationGracePeriod` from when the option is not set. */
+export const TERMINATION_GRACE_PERIOD_ENV = 'RXMODE_TERMINATION_GRACE_PERIOD';
+
+/** What the default `shutdownTimeout` leaves of `terminationGracePeriod` for the process to exit. */
+export const TERMINATION_MARGIN_MS = 2000;
+
 /** @internal The options of a Worker, validated and resolved. */
 export interface WorkerConfig {
   services: Service<any>[];
@@ -65,6 +86,7 @@ export interface WorkerConfig {
 
 const WORKER_KEYS = new Set([
   'shutdownTimeout',
+  'terminationGracePeriod',
   'signals',
   'logLevel',
   'logFormat',
@@ -80,8 +102,59 @@ const WORKER_KEYS = new Set([
   'stopConcurrency',
 ]);
 
-/** @internal Splits `new Worker(...)` arguments into services and options and validates them. */
-export function resolveWorkerConfig(args: unknown[]): WorkerConfig {
+/** Reads the grace period from the option, else from the environment; undefined when neither is set. */
+function gracePeriod(
+  value: Duration | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): { ms: number; label: string } | undefined {
+  if (value !== undefined) {
+    const ms = parseDuration(value, 'terminationGracePeriod');
+    return { ms, label: `terminationGracePeriod (${humanizeDuration(ms)})` };
+  }
+  const raw = env[TERMINATION_GRACE_PERIOD_ENV];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const ms = /^\s*\d+\s*$/.test(raw)
+    ? Number(raw) * 1000 // seconds, as terminationGracePeriodSeconds
+    : parseDuration(raw as Duration, TERMINATION_GRACE_PERIOD_ENV);
+  return { ms, label: `${TERMINATION_GRACE_PERIOD_ENV}=${raw} (${humanizeDuration(ms)})` };
+}
+
+/**
+ * @internal The stop budget: `shutdownTimeout` as given, else what the grace period leaves after
+ * `drainDelay` and the margin, else 30 s.
+ * @throws TypeError naming the grace period, `drainDelay` and `shutdownTimeout` when they cannot fit.
+ */
+export function fitShutdownTimeout(
+  shutdownTimeout: Duration | undefined,
+  drainDelayMs: number,
+  grace: { ms: number; label: string } | undefined,
+): number {
+  const given = shutdownTimeout === undefined ? undefined : parseDuration(shutdownTimeout, 'shutdownTimeout');
+  if (grace === undefined) return given ?? 30_000;
+  const drain = `drainDelay (${humanizeDuration(drainDelayMs)})`;
+  if (given !== undefined) {
+    if (drainDelayMs + given <= grace.ms) return given;
+    throw new TypeError(
+      `${drain} + shutdownTimeout (${humanizeDuration(given)}) do not fit in ${grace.label}: ` +
+        'SIGKILL would cut the stop short; shorten them or lengthen the grace period',
+    );
+  }
+  const left = grace.ms - drainDelayMs - TERMINATION_MARGIN_MS;
+  if (left > 0) return left;
+  throw new TypeError(
+    `${grace.label} leaves no shutdownTimeout (${humanizeDuration(left)}) after ${drain} and the ` +
+      `${humanizeDuration(TERMINATION_MARGIN_MS)} margin for the process to exit`,
+  );
+}
+
+/**
+ * @internal Splits `new Worker(...)` arguments into services and options and validates them.
+ * `env` is where `RXMODE_TERMINATION_GRACE_PERIOD` is read.
+ */
+export function resolveWorkerConfig(
+  args: unknown[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): WorkerConfig {
   const last = args[args.length - 1];
   const hasOptions = args.length > 0 && !(last instanceof Service);
   const services = (hasOptions ? args.slice(0, -1) : args) as Service<any>[];
@@ -101,6 +174,7 @@ export function resolveWorkerConfig(args: unknown[]): WorkerConfig {
   }
   const {
     shutdownTimeout,
+    terminationGracePeriod,
     signals,
     logLevel,
     logFormat,
@@ -111,9 +185,11 @@ export function resolveWorkerConfig(args: unknown[]): WorkerConfig {
     dashboard,
     ...rest
   } = options;
+  const drainDelayMs = parseDuration(drainDelay ?? 0, 'drainDelay');
+  const grace = gracePeriod(terminationGracePeriod, env);
   const serviceOptions: ServiceOptions = {
     ...rest,
-    stopTimeout: parseDuration(shutdownTimeout ?? '30s', 'shutdownTimeout'),
+    stopTimeout: fitShutdownTimeout(shutdownTimeout, drainDelayMs, grace),
     logger:
       logger ??
       createConsoleLogger({
@@ -126,7 +202,7 @@ export function resolveWorkerConfig(args: unknown[]): WorkerConfig {
     serviceOptions,
     signals: checkSignals(signals ?? ['SIGINT', 'SIGTERM']),
     blockingTimeoutMs: parseDuration(blockingTimeout ?? '10s', 'blockingTimeout'),
-    drainDelayMs: parseDuration(drainDelay ?? 0, 'drainDelay'),
+    drainDelayMs,
     health: health === undefined ? undefined : checkHealthOptions(health),
     dashboard: checkDashboardOptions(dashboard, health !== undefined),
   };

@@ -9,26 +9,15 @@ import { InvalidStateError, isServiceError } from '../errors.js';
 import { show } from '../internal/format.js';
 import { onStopBegun, onTransition } from '../internal/symbols.js';
 import { Service } from '../service.js';
-import type { ServiceSnapshot } from '../snapshot.js';
 import type { ServiceState } from '../state.js';
 import { BlockingDetector } from './blocking-detector.js';
 import { addMonitoring, type Monitoring } from './dashboard/dashboard.js';
 import { activityOf, formatTree } from './dump.js';
 import { EXIT_FAILURE, EXIT_OK, signalExitCode } from './exit-codes.js';
-import { HealthServer, sendJSON, sendText, type HealthAddress } from './health-server.js';
+import { HealthServer, notReadyReason, sendJSON, sendText, type HealthAddress } from './health-server.js';
 import { logLifecycle } from './lifecycle-log.js';
-import { listenProcess } from './signals.js';
+import { listenProcess, SIGNAL_REPEAT_WINDOW_MS, SignalRepeats } from './signals.js';
 import { resolveWorkerConfig, type WorkerArguments, type WorkerConfig } from './worker-options.js';
-
-/** True when every service of the snapshot is running. */
-function allRunning(node: ServiceSnapshot): string | undefined {
-  if (node.state !== 'running') return `${node.path} is ${node.state}`;
-  for (const child of node.children) {
-    const reason = allRunning(child);
-    if (reason) return reason;
-  }
-  return undefined;
-}
 
 /**
  * The root service of a process: adopts services as its children, runs the tree until a signal or
@@ -37,15 +26,20 @@ function allRunning(node: ServiceSnapshot): string | undefined {
  * @remarks
  * Exit codes of {@link Worker.runUntilExit}: a stop signal (SIGINT, SIGTERM) stops the tree
  * gracefully → 0; a second signal during that stop → 128 + its number at once (130 for SIGINT, 143
- * for SIGTERM); the `shutdownTimeout` running out → 1 once what was stuck is logged; a crash during
- * start, a crash of the root (a child's crash escalates to it), an uncaught exception or an unhandled
- * rejection → 1 after the tree was torn down, the error logged once; a stop whose hooks failed → 1.
+ * for SIGTERM), but a repeat of the same signal within `SIGNAL_REPEAT_WINDOW_MS` (100 ms) of the
+ * first is the same request relayed by a parent process (npm, tsx, a shell) and is ignored; the
+ * `shutdownTimeout` running out → 1 once what was stuck is logged; a crash during start, a crash of
+ * the root (a child's crash escalates to it), an uncaught exception or an unhandled rejection → 1
+ * after the tree was torn down, the error logged once; a stop whose hooks failed → 1.
  * SIGUSR1 writes the tree (path, state, time in state, pending work) to stderr and keeps running.
  *
- * Probes (with `health`): `/livez` 200 unless the root crashed; `/readyz` 200 only while every
- * service runs and no stop has begun (503 from the first signal, through `drainDelay`); `/startupz`
- * 200 once the first start finished; `/state` the `toJSON()` tree; `/metrics` prom-client's default
- * register with the tree collected into it (501 without the optional prom-client); `/events` the
+ * Probes (with `health`): `/livez` 200 unless the root crashed; `/readyz` 200 while no stop has begun
+ * and every essential service whose parent is running is itself running (services created with
+ * `essential: false` do not count, so one that ends on purpose can be marked so), else 503 with a
+ * body naming the first service that is not ready (`Worker/Db is stopped`), or `terminating` from
+ * the first signal on (through `drainDelay`) or once the root stops; `/startupz` 200 once the
+ * first start finished; `/state` the `toJSON()` tree; `/metrics` prom-client's default register
+ * with the tree collected into it (501 without the optional prom-client); `/events` the
  * lifecycle as Server-Sent Events; `/dashboard` the live page; with `dashboard: { control: true }`,
  * `POST /control/<id>/restart|stop|crash`. More paths can be added through
  * {@link Worker.healthServer}. The server listens before the tree starts and closes last.
@@ -58,7 +52,7 @@ function allRunning(node: ServiceSnapshot): string | undefined {
  * ```ts
  * import { Worker } from 'rxmode/node';
  * await new Worker(new Database(), new HttpApi(), {
- *   shutdownTimeout: '20s',
+ *   terminationGracePeriod: '30s', // shutdownTimeout: what is left after drainDelay and 2 s
  *   drainDelay: '5s',
  *   health: { port: 9000 },
  * }).execute();
@@ -106,8 +100,12 @@ export class Worker extends Service {
 
   /** Why `/readyz` fails right now, or undefined when the tree is ready. */
   #notReady(): string | undefined {
-    if (this.#stopSignal !== undefined) return `stopping (${this.#stopSignal})`;
-    return allRunning(this.toJSON());
+    if (this.#stopSignal !== undefined) return `terminating (${this.#stopSignal})`;
+    const state = this.state;
+    if (state === 'stopping' || state === 'stopped' || state === 'crashed') {
+      return `terminating (${this.path} is ${state})`;
+    }
+    return notReadyReason(this.toJSON());
   }
 
   #addProbes(server: HealthServer): void {
@@ -160,8 +158,9 @@ export class Worker extends Service {
     );
     this.#isWatching = true;
     session.add(() => (this.#isWatching = false));
+    const repeats = new SignalRepeats();
     for (const signal of this.#config.signals)
-      session.add(listenProcess(signal, () => this.#onSignal(signal)));
+      session.add(listenProcess(signal, () => this.#onSignal(signal, repeats)));
     if (!this.#config.signals.includes('SIGUSR1')) session.add(listenProcess('SIGUSR1', () => this.#dump()));
     session.add(
       listenProcess('uncaughtException', (error: unknown) => this.#onFatal('uncaught exception', error)),
@@ -226,7 +225,14 @@ export class Worker extends Service {
     return EXIT_OK;
   }
 
-  #onSignal(signal: NodeJS.Signals): void {
+  #onSignal(signal: NodeJS.Signals, repeats: SignalRepeats): void {
+    if (repeats.isRepeat(signal, this.scheduler.now())) {
+      this.logger.info(
+        { service: this.path },
+        `${signal} again within ${SIGNAL_REPEAT_WINDOW_MS} ms: the same request, relayed by a parent process`,
+      );
+      return;
+    }
     if (this.#stopSignal !== undefined) {
       const code = signalExitCode(signal);
       const pending = activityOf(this.toJSON());

@@ -1,11 +1,26 @@
 /**
  * The Worker in real processes: exit codes for each way a process ends, the stop order seen in the
- * output, second signals, the shutdown timeout, SIGUSR1, drainDelay and a crash inside a thread.
+ * output, second signals (and relayed repeats that are not), the shutdown timeout, the termination
+ * grace period from the environment, SIGUSR1, drainDelay and a crash inside a thread.
  */
 import { expect } from 'chai';
 import { count, delay, httpGet, runFixture, stopAll, type FixtureProcess } from './helpers.js';
 
 const app = (scenario: string): FixtureProcess => runFixture('worker-app.ts', [scenario]);
+
+/** Starts the fixture with `env` added to this process's environment (spawn copies it at once). */
+function appWithEnv(scenario: string, env: Record<string, string>): FixtureProcess {
+  const saved = Object.keys(env).map((key) => [key, process.env[key]] as const);
+  Object.assign(process.env, env);
+  try {
+    return app(scenario);
+  } finally {
+    for (const [key, value] of saved) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
 
 /** Lines of `text` that contain `needle`, in order of their first appearance. */
 function order(text: string, needles: string[]): string[] {
@@ -144,6 +159,7 @@ describe('Worker (in a real process)', function () {
       await proc.waitFor(/READY/);
       proc.kill('SIGINT');
       await proc.waitFor(/Beta\.onStop/);
+      await delay(150); // later than a relay of the first signal would come
       const sent = Date.now();
       proc.kill('SIGINT');
       const { code, at } = await proc.exited;
@@ -155,11 +171,36 @@ describe('Worker (in a real process)', function () {
       expect(proc.stdout()).not.to.include('Alpha.onStop');
     });
 
+    it('takes a repeat within 100 ms as the same SIGINT, relayed by a parent, and exits 0', async () => {
+      const proc = app('drain'); // drainDelay 600ms: the repeat arrives before the stop begins
+      await proc.waitFor(/READY/);
+      proc.kill('SIGINT');
+      await delay(30); // as tsx relays it
+      proc.kill('SIGINT');
+      const { code } = await proc.exited;
+      expect(code).to.equal(0);
+      expect(proc.stdout()).to.include('Alpha.onShutdown');
+      expect(proc.stderr()).to.include('SIGINT again within 100 ms: the same request');
+      expect(proc.stderr()).not.to.include('exiting at once');
+    });
+
+    it('still exits 130 on a second SIGINT a second after the first', async () => {
+      const proc = app('slow-stop');
+      await proc.waitFor(/READY/);
+      proc.kill('SIGINT');
+      await delay(1000);
+      proc.kill('SIGINT');
+      expect((await proc.exited).code).to.equal(130);
+      expect(proc.stderr()).to.include('SIGINT during the stop: exiting at once with code 130');
+      expect(proc.stderr()).not.to.include('the same request');
+    });
+
     it('exits 143 at once on a second SIGTERM during the stop', async () => {
       const proc = app('slow-stop');
       await proc.waitFor(/READY/);
       proc.kill('SIGTERM');
       await proc.waitFor(/Beta\.onStop/);
+      await delay(150); // later than a relay of the first signal would come
       const sent = Date.now();
       proc.kill('SIGTERM');
       const { code, at } = await proc.exited;
@@ -177,6 +218,30 @@ describe('Worker (in a real process)', function () {
       expect(at - sent).to.be.within(250, 3000);
       expect(proc.stderr()).to.match(/stop timed out stuck=Worker\/Beta onStop \(\d+ ms\)/);
       expect(proc.stdout()).to.include('Alpha.onShutdown'); // the rest of the tree still stopped
+    });
+  });
+
+  describe('RXMODE_TERMINATION_GRACE_PERIOD', () => {
+    afterEach(stopAll);
+
+    it('sets the shutdown timeout to what the grace period leaves after a 2 s margin', async () => {
+      const proc = appWithEnv('grace', { RXMODE_TERMINATION_GRACE_PERIOD: '2.4s' }); // Beta.onStop hangs
+      await proc.waitFor(/READY/);
+      const sent = Date.now();
+      proc.kill('SIGTERM');
+      const { code, at } = await proc.exited;
+      expect(code).to.equal(1);
+      expect(at - sent).to.be.within(350, 3000); // 400 ms, then the exit
+      expect(proc.stderr()).to.match(/stop timed out stuck=Worker\/Beta onStop \(\d+ ms\)/);
+    });
+
+    it('refuses to start when shutdownTimeout does not fit, naming the three values', async () => {
+      const proc = appWithEnv('graceful', { RXMODE_TERMINATION_GRACE_PERIOD: '3' }); // shutdownTimeout 5s
+      expect((await proc.exited).code).to.equal(1);
+      expect(proc.stdout()).not.to.include('READY');
+      expect(proc.stderr()).to.include(
+        'TypeError: drainDelay (0 ms) + shutdownTimeout (5.00 seconds) do not fit in RXMODE_TERMINATION_GRACE_PERIOD=3 (3.00 seconds)',
+      );
     });
   });
 
@@ -211,7 +276,7 @@ describe('Worker (in a real process)', function () {
       }
       const hooksRunWhenNotReady = proc.stdout().includes('onStop');
       expect(ready).to.deep.include({ status: 503 });
-      expect(ready.body).to.include('stopping (SIGTERM)');
+      expect(ready.body).to.equal('terminating (SIGTERM)\n');
       expect(hooksRunWhenNotReady).to.equal(false);
       expect((await httpGet(port, '/livez')).status).to.equal(200);
       expect((await proc.exited).code).to.equal(0);

@@ -4,7 +4,8 @@
  */
 import { expect } from 'chai';
 import { Service, silentLogger, isServiceError, type Logger } from '../../lib/index.js';
-import { BlockingDetector, Worker } from '../../lib/node/index.js';
+import { BlockingDetector, Worker, type WorkerOptions } from '../../lib/node/index.js';
+import { resolveWorkerConfig } from '../../lib/node/worker-options.js';
 import { deferred } from '../support/lifecycle.js';
 import { delay, httpGet } from './helpers.js';
 
@@ -39,6 +40,16 @@ function recordingLogger(): Logger & {
 }
 
 const HEALTH = { port: 0, host: '127.0.0.1' };
+
+/** A service named Draining whose stop waits for `gate`. */
+function drainingUntil(gate: Promise<void>): Service {
+  class Draining extends Service {
+    protected override onStop(): Promise<void> {
+      return gate;
+    }
+  }
+  return new Draining();
+}
 
 describe('Worker', () => {
   describe('new Worker()', () => {
@@ -90,6 +101,7 @@ describe('Worker', () => {
         [{ logFormat: 'xml' }, /logFormat .*"xml"/],
         [{ blockingTimeout: -1 }, /blockingTimeout .*-1/],
         [{ drainDelay: '5 minutes' }, /drainDelay/],
+        [{ terminationGracePeriod: 'soon' }, /terminationGracePeriod .*"soon"/],
         [{ health: { port: 70000 } }, /health.port .*70000/],
         [{ health: { port: 0, host: '' } }, /health.host/],
         [{ shutdownTimout: '1s' }, /unknown Worker option "shutdownTimout"/],
@@ -217,12 +229,11 @@ describe('Worker', () => {
 
     it('report /livez 503 once the root crashed, while the tree is torn down', async () => {
       const gate = deferred();
-      class Draining extends Service {
-        protected override onStop(): Promise<void> {
-          return gate.promise;
-        }
-      }
-      const worker = new Worker(new Draining(), { health: HEALTH, logger: silentLogger, blockingTimeout: 0 });
+      const worker = new Worker(drainingUntil(gate.promise), {
+        health: HEALTH,
+        logger: silentLogger,
+        blockingTimeout: 0,
+      });
       const exit = worker.runUntilExit();
       await worker.waitFor('running');
       const { port } = worker.healthAddress!;
@@ -231,7 +242,10 @@ describe('Worker', () => {
         status: 503,
         body: 'crashed: Error: the disk is full\n',
       });
-      expect((await httpGet(port, '/readyz')).status).to.equal(503);
+      expect(await httpGet(port, '/readyz')).to.deep.equal({
+        status: 503,
+        body: 'terminating (Worker is crashed)\n',
+      });
       gate.resolve();
       expect(await exit).to.equal(1);
     });
@@ -281,6 +295,139 @@ describe('Worker', () => {
       expect(logger.records.map((r) => r.msg)).to.include('the health server could not listen');
       await first.stop();
       await exitFirst;
+    });
+  });
+
+  describe('readiness (/readyz)', () => {
+    /** Ends its work, then stops itself: a migration that is done. */
+    class Migration extends Service {
+      protected override async run(): Promise<void> {
+        await delay(20);
+        void this.stop();
+      }
+    }
+
+    it('ignores a service with essential: false that stopped on purpose; /state shows essential', async () => {
+      const migration = new Migration({ name: 'Migration', essential: false });
+      const worker = new Worker(migration, new Service({ name: 'Api' }), {
+        health: HEALTH,
+        logger: silentLogger,
+        blockingTimeout: 0,
+      });
+      const exit = worker.runUntilExit();
+      await worker.waitFor('running');
+      await migration.waitFor('stopped');
+      const { port } = worker.healthAddress!;
+      expect(await httpGet(port, '/readyz')).to.deep.equal({ status: 200, body: 'ok\n' });
+      const state = JSON.parse((await httpGet(port, '/state')).body) as {
+        children: { path: string; state: string; essential?: boolean }[];
+      };
+      expect(state.children.map((c) => [c.path, c.state, c.essential])).to.deep.equal([
+        ['Worker/Migration', 'stopped', false],
+        ['Worker/Api', 'running', undefined],
+      ]);
+      await worker.stop();
+      expect(await exit).to.equal(0);
+    });
+
+    it('names an essential service that stopped on purpose, with its path and state', async () => {
+      const migration = new Migration({ name: 'Migration' });
+      const worker = new Worker(new Service({ name: 'Api' }), migration, {
+        health: HEALTH,
+        logger: silentLogger,
+        blockingTimeout: 0,
+      });
+      const exit = worker.runUntilExit();
+      await migration.waitFor('stopped');
+      expect(await httpGet(worker.healthAddress!.port, '/readyz')).to.deep.equal({
+        status: 503,
+        body: 'Worker/Migration is stopped\n',
+      });
+      await worker.stop();
+      expect(await exit).to.equal(0);
+    });
+
+    it('counts the essential children of a running non-essential service, not of a stopped one', async () => {
+      const cache = new Service({ name: 'Cache', essential: false });
+      const db = new Service({ name: 'Db' });
+      cache.addDependency(db);
+      const worker = new Worker(cache, { health: HEALTH, logger: silentLogger, blockingTimeout: 0 });
+      const exit = worker.runUntilExit();
+      await worker.waitFor('running');
+      const { port } = worker.healthAddress!;
+      expect((await httpGet(port, '/readyz')).status).to.equal(200);
+      await db.stop(); // its parent runs: it counts
+      expect(await httpGet(port, '/readyz')).to.deep.equal({
+        status: 503,
+        body: 'Worker/Cache/Db is stopped\n',
+      });
+      await cache.stop(); // its parent is down and not essential: neither counts
+      expect(await httpGet(port, '/readyz')).to.deep.equal({ status: 200, body: 'ok\n' });
+      await worker.stop();
+      expect(await exit).to.equal(0);
+    });
+
+    it('says terminating once a stop of the tree has begun', async () => {
+      const gate = deferred();
+      const worker = new Worker(drainingUntil(gate.promise), {
+        health: HEALTH,
+        logger: silentLogger,
+        blockingTimeout: 0,
+      });
+      const exit = worker.runUntilExit();
+      await worker.waitFor('running');
+      const { port } = worker.healthAddress!;
+      const stopping = worker.stop();
+      expect(await httpGet(port, '/readyz')).to.deep.equal({
+        status: 503,
+        body: 'terminating (Worker is stopping)\n',
+      });
+      gate.resolve();
+      await stopping;
+      expect(await exit).to.equal(0);
+    });
+  });
+
+  describe('terminationGracePeriod', () => {
+    const budget = (options: WorkerOptions, env: Record<string, string> = {}): unknown =>
+      resolveWorkerConfig([{ logger: silentLogger, ...options }], env).serviceOptions.stopTimeout;
+
+    it('defaults shutdownTimeout to what is left after drainDelay and a 2 s margin', () => {
+      expect(budget({})).to.equal(30_000); // no grace period: the plain default
+      expect(budget({ terminationGracePeriod: '30s' })).to.equal(28_000);
+      expect(budget({ terminationGracePeriod: '45s', drainDelay: '5s' })).to.equal(38_000);
+      expect(budget({ terminationGracePeriod: '45s', drainDelay: '5s', shutdownTimeout: '40s' })).to.equal(
+        40_000,
+      ); // given, and it fits
+    });
+
+    it('refuses options that cannot fit with a TypeError naming the three values', () => {
+      expect(
+        () => new Worker({ terminationGracePeriod: '30s', drainDelay: '5s', shutdownTimeout: '30s' }),
+      ).to.throw(
+        TypeError,
+        'drainDelay (5.00 seconds) + shutdownTimeout (30.00 seconds) do not fit in terminationGracePeriod (30.00 seconds)',
+      );
+      expect(() => new Worker({ terminationGracePeriod: '3s', drainDelay: '1s' })).to.throw(
+        TypeError,
+        'terminationGracePeriod (3.00 seconds) leaves no shutdownTimeout (0 ms) after drainDelay (1.00 second) and the 2.00 seconds margin',
+      );
+    });
+
+    it('reads RXMODE_TERMINATION_GRACE_PERIOD: seconds as in the pod spec, or a duration', () => {
+      const env = 'RXMODE_TERMINATION_GRACE_PERIOD';
+      expect(budget({}, { [env]: '45' })).to.equal(43_000);
+      expect(budget({ drainDelay: '5s' }, { [env]: '1m' })).to.equal(53_000);
+      expect(budget({}, { [env]: '' })).to.equal(30_000);
+      expect(budget({ terminationGracePeriod: '10s' }, { [env]: '45' })).to.equal(8000); // the option wins
+      expect(() => budget({}, { [env]: 'forty' })).to.throw(
+        TypeError,
+        /RXMODE_TERMINATION_GRACE_PERIOD must be .*"forty"/,
+      );
+      expect(() => budget({ shutdownTimeout: '30s' }, { [env]: '20' })).to.throw(
+        TypeError,
+        'drainDelay (0 ms) + shutdownTimeout (30.00 seconds) do not fit in RXMODE_TERMINATION_GRACE_PERIOD=20 (20.00 seconds)',
+      );
     });
   });
 });
