@@ -1,7 +1,8 @@
 /**
  * The raw floor: the cheapest code that could still be called a service tree with an observable
  * state. Plain objects with async start/stop and one rxjs BehaviorSubject each (variant `rx`, the
- * reference every ratio is taken against), plus cheaper and sequential variants for context.
+ * reference every ratio is taken against), plus cheaper and sequential variants for context. W8's
+ * floor is one promise per service chained on its prerequisites' promises.
  */
 import { BehaviorSubject, Subject } from 'rxjs';
 import {
@@ -21,6 +22,7 @@ import {
   timers,
   type LifecycleUnderTest,
 } from './harness.js';
+import { applicationBoot, pause, type GraphProbe, type GraphService, type GraphUnderTest } from './graph.js';
 
 type State = 'init' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -144,6 +146,40 @@ const underTest = (root: FloorNode, extra?: () => Record<string, number>): Lifec
   extra,
 });
 
+/**
+ * W8 `promises`: each service starts once the promises of its prerequisites resolve and stops once
+ * the stop promises of its dependents resolve; nothing but the timers and the promise chains.
+ */
+const promiseGraph = (graph: readonly GraphService[], probe: GraphProbe): GraphUnderTest => {
+  const dependents: number[][] = graph.map(() => []);
+  graph.forEach((s, i) => s.after.forEach((p) => dependents[p]!.push(i)));
+  const hook = async (i: number, ms: number, stopping: boolean): Promise<void> => {
+    if (stopping) probe.stopBegan(i);
+    else probe.startBegan(i);
+    await pause(ms);
+    if (stopping) probe.stopEnded(i);
+    else probe.startEnded(i);
+  };
+  return {
+    start: async () => {
+      const started: Promise<void>[] = [];
+      graph.forEach((s, i) => {
+        started[i] = Promise.all(s.after.map((p) => started[p]!)).then(() => hook(i, s.startMs, false));
+      });
+      await Promise.all(started);
+    },
+    stop: async () => {
+      const stopped: Promise<void>[] = [];
+      for (let i = graph.length - 1; i >= 0; i--) {
+        stopped[i] = Promise.all(dependents[i]!.map((d) => stopped[d]!)).then(() =>
+          hook(i, graph[i]!.stopMs, true),
+        );
+      }
+      await Promise.all(stopped);
+    },
+  };
+};
+
 const VARIANTS = {
   w1: ['rx', 'rx-seq', 'async', 'sync'],
   w2: ['rx', 'rx-seq', 'async', 'sync'],
@@ -152,6 +188,7 @@ const VARIANTS = {
   w5: ['subject', 'array', 'async-loop'],
   w6: ['setTimeout-corrected', 'setInterval'],
   w7: ['rx', 'rx-seq'],
+  w8: ['promises'],
 } as const;
 
 async function run(workload: string, variant: string): Promise<void> {
@@ -285,6 +322,8 @@ async function run(workload: string, variant: string): Promise<void> {
         }
         return () => handles.forEach((h) => clearTimeout(h));
       });
+    case 'w8':
+      return applicationBoot(subject, promiseGraph);
     default:
       throw new Error(`unknown workload ${workload}`);
   }

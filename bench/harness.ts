@@ -7,7 +7,8 @@ import { performance } from 'node:perf_hooks';
 
 // ─── sizes (the same for every implementation; environment overrides for quick checks) ──────────
 
-const envInt = (name: string, fallback: number): number => {
+/** An integer from the environment variable `name`, else `fallback` (sizes shrink for quick checks). */
+export const envInt = (name: string, fallback: number): number => {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -378,7 +379,7 @@ export async function main(
     return;
   }
   if (!workload || !variants[workload]) {
-    throw new Error(`usage: node --expose-gc --import tsx <file> list | <w1..w7> [variant]`);
+    throw new Error(`usage: node --expose-gc --import tsx <file> list | <w1..w8> [variant]`);
   }
   for (const v of variant ? [variant] : variants[workload]) await run(workload, v);
 }

@@ -1,4 +1,4 @@
-// Runs the benchmarks: every workload (W1–W7) for the raw floor and rxmode (and, with --peers, Effect,
+// Runs the benchmarks: every workload (W1–W8) for the raw floor and rxmode (and, with --peers, Effect,
 // XState and avvio), each measurement in a fresh `node --expose-gc --import tsx` process, several runs
 // interleaved, medians; then the bundle size and import cost. Prints a Markdown table with each figure
 // and its ratio to the floor of the same run; --json FILE writes every row as a JSON line.
@@ -21,7 +21,7 @@ const option = (name, fallback) => {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
 };
 
-const WORKLOADS = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7'];
+const WORKLOADS = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8'];
 const IMPLS = [
   { impl: 'floor', file: 'bench/floor.ts' },
   { impl: 'rxmode', file: 'bench/rxmode.ts' },
@@ -31,9 +31,13 @@ const PEERS = [
   { impl: 'xstate', file: 'bench/peers/xstate.mjs' },
   { impl: 'avvio', file: 'bench/peers/avvio.mjs' },
 ];
-/** XState's W1 is quadratic (each spawn and stop copies the parent's children): one round, one run. */
+/**
+ * XState's W1 is quadratic (each spawn and stop copies the parent's children): one round, one run.
+ * rxmode's sequential W8 takes the sum of every hook (about 2.2 s a round): 3 rounds.
+ */
 const OVERRIDES = {
   'xstate/w1': { runs: 1, env: { BENCH_ROUNDS: '1', BENCH_WARMUP: '0', BENCH_HEAP_ROUNDS: '1' } },
+  'rxmode/w8/seq': { env: { BENCH_W8_ROUNDS: '3' } },
 };
 const QUICK_ENV = {
   BENCH_ROUNDS: '3',
@@ -41,6 +45,7 @@ const QUICK_ENV = {
   BENCH_HEAP_ROUNDS: '1',
   BENCH_W3_CYCLES: '20000',
   BENCH_W5_SENDS: '200000',
+  BENCH_W8_ROUNDS: '2',
 };
 
 /** The headline figure of each workload, the floor variant ratios are taken against, the target. */
@@ -61,9 +66,12 @@ const TITLES = {
   w5: 'W5 one emitter, 10 receivers, 1,000,000 sends',
   w6: 'W6 100 timers of 10 ms for 2 s',
   w7: 'W7 W2 with a subscriber on the root events$',
+  w8: 'W8 application graph of 60 services (seeded), boot and shutdown against the critical paths',
   bundle: 'Bundle: the rxmode entry, esbuild bundle + minify, gzip -9',
   import: "Import: start-up time added by import 'rxmode' after rxjs",
 };
+/** W8: boot and shutdown within this factor of their critical paths (rxmode's graph variant). */
+const GRAPH_LIMIT = 1.1;
 const BUNDLE_LIMIT = 12 * 1024;
 const IMPORT_LIMIT_MS = 15;
 
@@ -119,7 +127,7 @@ async function measureAll({ runs, only, impls, json, quick }) {
     const jobs = [];
     for (const x of listed) {
       for (const variant of x.variants[workload] ?? []) {
-        const override = OVERRIDES[`${x.impl}/${workload}`];
+        const override = OVERRIDES[`${x.impl}/${workload}/${variant}`] ?? OVERRIDES[`${x.impl}/${workload}`];
         jobs.push({
           ...x,
           variant,
@@ -244,6 +252,35 @@ function table(rows) {
         };
         lines.push(
           `| ${names[r.variant] ?? r.variant} | ${fmt(r.minifiedBytes)} B | ${fmt(r.gzipBytes)} B | ${fmt(r.brotliBytes)} B | ${r.lazyGzipBytes ? `${fmt(r.lazyGzipBytes)} B` : ''} | ${check} |`,
+        );
+      }
+      continue;
+    }
+    if (workload === 'w8') {
+      const limits = group.find((r) => r.criticalBootMs !== undefined);
+      if (limits) {
+        lines.push(
+          `${fmt(limits.services)} services, ${fmt(limits.edges)} edges; critical path: boot ${fmt(limits.criticalBootMs)} ms ` +
+            `(${fmt(limits.chainLength)} services), shutdown ${fmt(limits.criticalShutdownMs)} ms; ` +
+            `sequential: boot ${fmt(limits.sumStartMs)} ms, shutdown ${fmt(limits.sumStopMs)} ms\n`,
+        );
+      }
+      lines.push(
+        '| impl | variant | boot | vs critical path | shutdown | vs critical path | target |',
+        '|---|---|---:|---:|---:|---:|---|',
+      );
+      for (const r of group) {
+        if (r.error) {
+          lines.push(`| ${r.impl} | ${r.variant} | failed | | | | ${r.error} |`);
+          continue;
+        }
+        const pass = r.bootVsCritical <= GRAPH_LIMIT && r.shutdownVsCritical <= GRAPH_LIMIT;
+        const check =
+          r.impl === 'rxmode' && r.variant === 'par'
+            ? `${pass ? '✓' : '✗'} both ≤ ${GRAPH_LIMIT}× critical path`
+            : '';
+        lines.push(
+          `| ${r.impl} | ${r.variant} | ${fmt(r.bootMs, 1)} ms | ${fmt(r.bootVsCritical, 3)}× | ${fmt(r.shutdownMs, 1)} ms | ${fmt(r.shutdownVsCritical, 3)}× | ${check} |`,
         );
       }
       continue;

@@ -1,6 +1,7 @@
 /**
  * The workloads on rxmode itself, through its public API only: plain `Service` instances as tree
- * nodes, `addTimer` for W6, `SyncSignal`/`Signal` for W5 and a root `events$` subscriber for W7.
+ * nodes, `addTimer` for W6, `SyncSignal`/`Signal` for W5, a root `events$` subscriber for W7 and
+ * sibling edges (`addDependency(child, { after })`) for W8.
  */
 import {
   Service,
@@ -30,6 +31,7 @@ import {
   timers,
   type LifecycleUnderTest,
 } from './harness.js';
+import { applicationBoot, pause, type GraphProbe, type GraphService } from './graph.js';
 
 const PARALLEL: ServiceOptions = { startConcurrency: 'parallel', stopConcurrency: 'parallel' };
 /** `seq`: the defaults (children started in order, stopped in reverse); `par`: both parallel. */
@@ -70,6 +72,37 @@ const underTest = (root: Service, extra?: () => Record<string, number>): Lifecyc
   extra,
 });
 
+/** A W8 service: its start waits on `this.sleep()`, its stop on a timer (a stopping service's sleep ends at once). */
+class Timed extends Service {
+  constructor(
+    readonly index: number,
+    readonly spec: GraphService,
+    readonly probe: GraphProbe,
+  ) {
+    super({ name: `s${index}` });
+  }
+  protected override async onStart(): Promise<void> {
+    this.probe.startBegan(this.index);
+    await this.sleep(this.spec.startMs);
+    this.probe.startEnded(this.index);
+  }
+  protected override async onStop(): Promise<void> {
+    this.probe.stopBegan(this.index);
+    await pause(this.spec.stopMs);
+    this.probe.stopEnded(this.index);
+  }
+}
+/** W8: the application as one root with 60 children and their edges (`par`) or without (`seq`). */
+const application = (variant: string, graph: readonly GraphService[], probe: GraphProbe): Service => {
+  const root = new Service({ name: 'app', ...optionsOf(variant) });
+  const nodes: Timed[] = [];
+  graph.forEach((spec, i) => {
+    const node = new Timed(i, spec, probe);
+    nodes.push(root.addDependency(node, { after: spec.after.map((p) => nodes[p]!) }));
+  });
+  return root;
+};
+
 const VARIANTS = {
   w1: ['seq', 'par'],
   w2: ['seq', 'par', 'seq-hooks'],
@@ -78,6 +111,7 @@ const VARIANTS = {
   w5: ['sync-signal', 'signal'],
   w6: ['addTimer'],
   w7: ['seq', 'par'],
+  w8: ['par', 'seq'],
 } as const;
 
 async function run(workload: string, variant: string): Promise<void> {
@@ -179,6 +213,8 @@ async function run(workload: string, variant: string): Promise<void> {
         () => ({ tickDriftP99Ms: round(percentile(drifts, 99), 3), maxOverlaps: overlaps }),
       );
     }
+    case 'w8':
+      return applicationBoot(subject, (graph, probe) => application(variant, graph, probe));
     default:
       throw new Error(`unknown workload ${workload}`);
   }

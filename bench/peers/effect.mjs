@@ -2,8 +2,21 @@
 // state object in a Scope. Children are acquired into the parent's scope after the parent, so closing
 // the scope releases them (last in, first out) before the parent. Start = run the tree into a fresh
 // Scope; stop = `Scope.close`. `scope` starts children concurrently (one fiber each) and releases them
-// in parallel from a forked child scope; `scope-seq` does both one at a time.
-import { Effect, Exit, Fiber, PubSub, Schedule, Scope, Stream, SubscriptionRef } from 'effect';
+// in parallel from a forked child scope; `scope-seq` does both one at a time. W8 is a `Layer` graph:
+// one `Layer.effect` per service, its prerequisites fed in with `Layer.provide`, all merged.
+import {
+  Context,
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  PubSub,
+  Schedule,
+  Scope,
+  Stream,
+  SubscriptionRef,
+} from 'effect';
+import { applicationBoot } from '../graph.ts';
 import {
   CHURN_CHILDREN,
   FLAT_CHILDREN,
@@ -69,6 +82,49 @@ function underTest(childrenAt, concurrent, expected) {
   };
 }
 
+/**
+ * W8 `layer`: service i is `Layer.effect(key i, …)` that reads its prerequisites' keys and acquires
+ * itself with `Effect.acquireRelease` (acquire sleeps the start time, release the stop time); its
+ * prerequisites' layers (the same objects, so each is built once) are provided to it, and the
+ * application is every layer merged. Start = `Layer.buildWithScope` into a fresh scope (whose
+ * finalizers run as `strategy` says); stop = `Scope.close`.
+ */
+function layerGraph(graph, probe, strategy) {
+  const keys = graph.map((_, i) => Context.Service(`s${i}`));
+  const timed = (i, ms, began, ended) =>
+    Effect.sync(() => began(i)).pipe(
+      Effect.andThen(Effect.sleep(ms)),
+      Effect.andThen(Effect.sync(() => ended(i))),
+    );
+  const layers = [];
+  graph.forEach((s, i) => {
+    const own = Layer.effect(
+      keys[i],
+      Effect.gen(function* () {
+        for (const p of s.after) yield* keys[p];
+        return yield* Effect.acquireRelease(
+          timed(i, s.startMs, probe.startBegan, probe.startEnded).pipe(Effect.as({ index: i })),
+          () => timed(i, s.stopMs, probe.stopBegan, probe.stopEnded),
+        );
+      }),
+    );
+    const needs = s.after.map((p) => layers[p]);
+    layers[i] =
+      needs.length === 0
+        ? own
+        : own.pipe(Layer.provide(needs.length === 1 ? needs[0] : Layer.mergeAll(...needs)));
+  });
+  const app = Layer.mergeAll(...layers);
+  let scope;
+  return {
+    start: () => {
+      scope = Effect.runSync(Scope.make(strategy));
+      return Effect.runPromise(Layer.buildWithScope(app, scope));
+    },
+    stop: () => Effect.runPromise(Scope.close(scope, Exit.void)),
+  };
+}
+
 const VARIANTS = {
   w1: ['scope', 'scope-seq'],
   w2: ['scope', 'scope-seq'],
@@ -76,6 +132,7 @@ const VARIANTS = {
   w4: ['scope', 'ref'],
   w5: ['pubsub'],
   w6: ['fixed', 'spaced'],
+  w8: ['layer', 'layer-parallel-scope'],
 };
 
 async function run(workload, variant) {
@@ -194,6 +251,10 @@ async function run(workload, variant) {
         });
         return () => Effect.runPromise(Fiber.interruptAll(fibers));
       });
+    case 'w8':
+      return applicationBoot(subject, (graph, probe) =>
+        layerGraph(graph, probe, variant === 'layer' ? 'sequential' : 'parallel'),
+      );
     default:
       throw new Error(`unknown workload ${workload}`);
   }
