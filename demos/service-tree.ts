@@ -3,8 +3,12 @@
  * depends on them starts last and stops first. Then one service crashes on purpose and the crash
  * escalates to the root, which tears the whole tree down in reverse order.
  *
- *   npm start        (or: npx tsx demos/service-tree.ts)
+ *   npm run demo:tree        (or: npx tsx demos/service-tree.ts)
+ *
+ * The tree (`App`) is exported for spec/demos/service-tree.spec.ts; the script part runs only when
+ * this file is the program.
  */
+import { pathToFileURL } from 'node:url';
 import { Service, humanizeDuration, type LifecycleEvent } from '../lib/index.js';
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -44,7 +48,8 @@ class HttpServer extends Service<string> {
   }
 }
 
-class App extends Service {
+/** The app: a database and a cache, then the HTTP-like service that uses them. */
+export class App extends Service {
   readonly db = this.addDependency(new Database());
   readonly cache = this.addDependency(new Cache());
   readonly http = this.addDependency(new HttpServer(this.db, this.cache));
@@ -67,24 +72,28 @@ function describeEvent(event: LifecycleEvent): string | undefined {
   }
 }
 
-const app = new App();
-app.events$.subscribe((event) => {
-  const line = describeEvent(event);
-  if (line) console.log(line);
-});
-app.http.run$.subscribe((line) => console.log(`               ${line}`));
+async function main(): Promise<void> {
+  const app = new App();
+  app.events$.subscribe((event) => {
+    const line = describeEvent(event);
+    if (line) console.log(line);
+  });
+  app.http.run$.subscribe((line) => console.log(`               ${line}`));
 
-console.log('— starting: dependencies first —');
-await app.start();
-await pause(500);
+  console.log('— starting: dependencies first —');
+  await app.start();
+  await pause(500);
 
-console.log('\n— a clean stop: reverse order —');
-await app.stop();
+  console.log('\n— a clean stop: reverse order —');
+  await app.stop();
 
-console.log('\n— restart, then the HTTP service crashes; the crash escalates —');
-await app.start();
-await pause(200);
-app.http.crash(new Error('socket closed unexpectedly'));
-await app.waitUntilStopped();
-console.log(`\nApp is ${app.state}; crash reason: ${(app.crashReason as Error).message}`);
-console.log(JSON.stringify(app.toJSON().children.map((c) => `${c.path}: ${c.state}`)));
+  console.log('\n— restart, then the HTTP service crashes; the crash escalates —');
+  await app.start();
+  await pause(200);
+  app.http.crash(new Error('socket closed unexpectedly'));
+  await app.waitUntilStopped();
+  console.log(`\nApp is ${app.state}; crash reason: ${(app.crashReason as Error).message}`);
+  console.log(JSON.stringify(app.toJSON().children.map((c) => `${c.path}: ${c.state}`)));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

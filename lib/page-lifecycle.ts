@@ -28,6 +28,25 @@ interface Bound {
 }
 
 /**
+ * The page's window: `globalThis.window` when it is an EventTarget (the same object as globalThis
+ * in a browser; a different one under jsdom in Node, where events are dispatched on `window`), else
+ * globalThis itself (a worker), else undefined (no DOM).
+ */
+function pageWindow(): EventTarget | undefined {
+  for (const candidate of [(globalThis as { window?: unknown }).window, globalThis]) {
+    const target = candidate as Partial<EventTarget> | null | undefined;
+    if (
+      target &&
+      typeof target.addEventListener === 'function' &&
+      typeof target.removeEventListener === 'function'
+    ) {
+      return target as EventTarget;
+    }
+  }
+  return undefined;
+}
+
+/**
  * Binds a service tree to the page: when the page is hidden for good or put in the back/forward
  * cache (`pagehide`), the tree stops with the reason `{ type: 'signal', signal: 'pagehide' }`.
  *
@@ -44,8 +63,11 @@ interface Bound {
  * - With `pauseWhenHidden`, only timer and cron ticks are skipped; `run()`, tasks, `sleep()` and
  *   `itertimer()` go on (browsers throttle them anyway). Services added to the tree later are paused
  *   too. The pause ends with the binding.
- * - Without `globalThis.addEventListener` (Node, some workers) this does nothing and returns a
- *   no-op.
+ * - The listeners go on `globalThis.window` when it exists (in a browser it is globalThis; under
+ *   jsdom in Node it is jsdom's window, where tests dispatch `pagehide`), else on globalThis (a
+ *   worker); the document is that window's `document`, else `globalThis.document`.
+ * - Without such a target (plain Node, workers without `addEventListener`) this does nothing and
+ *   returns a no-op.
  * @param root - the root of the tree to bind (any service; its whole subtree is affected).
  * @param options - see {@link PageLifecycleOptions}.
  * @returns a function that removes the listeners (and ends a pause) without stopping the tree.
@@ -66,10 +88,8 @@ export function bindPageLifecycle(root: Service<any>, options: PageLifecycleOpti
   if (typeof pauseWhenHidden !== 'boolean') {
     throw new TypeError(`pauseWhenHidden must be a boolean; received ${show(pauseWhenHidden)}`);
   }
-  const win = globalThis as Partial<EventTarget>;
-  if (typeof win.addEventListener !== 'function' || typeof win.removeEventListener !== 'function') {
-    return () => {};
-  }
+  const win = pageWindow();
+  if (!win) return () => {};
 
   const bound: Bound[] = [];
   const listen = (target: EventTarget, type: string, listener: EventListener): void => {
@@ -87,14 +107,14 @@ export function bindPageLifecycle(root: Service<any>, options: PageLifecycleOpti
     releasePause?.();
   };
 
-  listen(win as EventTarget, 'pagehide', () => {
+  listen(win, 'pagehide', () => {
     unbind();
     root.stop({ type: 'signal', signal: 'pagehide' }).catch((error: unknown) => {
       root.logger.error({ service: root.path, err: error }, 'stop on pagehide failed');
     });
   });
 
-  const doc = (globalThis as { document?: Document }).document;
+  const doc = (win as { document?: Document }).document ?? (globalThis as { document?: Document }).document;
   if (pauseWhenHidden && doc && typeof doc.addEventListener === 'function') {
     let isFrozen = false;
     const update = (): void => {

@@ -1,7 +1,9 @@
-// Specs for bindPageLifecycle (lib/page-lifecycle.ts) in Node against a fake page: pagehide stops the
-// tree, listeners go away with the tree, pauseWhenHidden skips timer and cron ticks while hidden or
-// frozen. The same behaviour in a real Chromium is in spec/browser/page-lifecycle.spec.ts.
+// Specs for bindPageLifecycle (lib/page-lifecycle.ts) in Node against a fake page and under jsdom:
+// pagehide stops the tree, listeners go away with the tree, pauseWhenHidden skips timer and cron
+// ticks while hidden or frozen. The same behaviour in a real Chromium is in
+// spec/browser/page-lifecycle.spec.ts.
 import { expect } from 'chai';
+import { JSDOM } from 'jsdom';
 import sinon from 'sinon';
 import { Service, type LifecycleEvent, type Logger, type TimerTick } from '../lib/index.js';
 import { bindPageLifecycle } from '../lib/page-lifecycle.js';
@@ -38,16 +40,30 @@ class FakePage {
   readonly document = new FakeDocument();
   #restore: (() => void)[] = [];
 
-  install(): void {
+  #set(key: string, value: unknown): void {
     const g = globalThis as Record<string, unknown>;
-    const set = (key: string, value: unknown): void => {
-      const before = Object.getOwnPropertyDescriptor(g, key);
-      Object.defineProperty(g, key, { value, configurable: true, writable: true });
-      this.#restore.push(() => (before ? Object.defineProperty(g, key, before) : delete g[key]));
-    };
-    set('addEventListener', this.window.addEventListener.bind(this.window));
-    set('removeEventListener', this.window.removeEventListener.bind(this.window));
-    set('document', this.document);
+    const before = Object.getOwnPropertyDescriptor(g, key);
+    Object.defineProperty(g, key, { value, configurable: true, writable: true });
+    this.#restore.push(() => (before ? Object.defineProperty(g, key, before) : delete g[key]));
+  }
+
+  /** As in a browser: globalThis is the window (its `window` is itself) and has the document. */
+  install(): void {
+    this.#set('window', this.window);
+    this.#set('addEventListener', this.window.addEventListener.bind(this.window));
+    this.#set('removeEventListener', this.window.removeEventListener.bind(this.window));
+    this.#set('document', this.document);
+  }
+  /** As a mocha + jsdom setup: `window` and `document` on globalThis, `addEventListener` not. */
+  installJsdom(window: EventTarget, document: Document): void {
+    this.#set('window', window);
+    this.#set('document', document);
+  }
+  /** As in plain Node, even when another spec left a jsdom `window` on globalThis. */
+  installNothing(): void {
+    for (const key of ['window', 'addEventListener', 'removeEventListener', 'document']) {
+      this.#set(key, undefined);
+    }
   }
   uninstall(): void {
     for (const restore of this.#restore.splice(0).reverse()) restore();
@@ -307,9 +323,56 @@ describe('bindPageLifecycle', () => {
     });
   });
 
+  describe('under jsdom in Node (window is not globalThis)', () => {
+    const fake = useFakeClock();
+    let dom: JSDOM;
+    beforeEach(() => {
+      page.uninstall();
+      dom = new JSDOM('<!doctype html><title>app</title>', { url: 'http://localhost/' });
+      // as a mocha + jsdom setup does it (spec/support/angular-setup.ts): window and document on
+      // globalThis, addEventListener not
+      page.installJsdom(dom.window, dom.window.document);
+    });
+    afterEach(() => dom.window.close());
+
+    it('stops the tree on a pagehide dispatched on window', async () => {
+      const root = new Service({ name: 'app' });
+      services.push(root);
+      bindPageLifecycle(root);
+      await root.start();
+      dom.window.dispatchEvent(new dom.window.Event('pagehide'));
+      expect(root.shouldStop, 'the stop begins inside the listener').to.equal(true);
+      await root.waitUntilStopped();
+      expect(root.state).to.equal('stopped');
+      await root.start();
+      dom.window.dispatchEvent(new dom.window.Event('pagehide'));
+      expect(root.state, 'the listener went away with the first pagehide').to.equal('running');
+    });
+
+    it("pauses timer ticks while window's document is hidden", async () => {
+      const { root, ticks } = tickingTree();
+      services.push(root);
+      let visibility: DocumentVisibilityState = 'visible';
+      Object.defineProperty(dom.window.document, 'visibilityState', { get: () => visibility });
+      bindPageLifecycle(root, { pauseWhenHidden: true });
+      await root.start();
+      await fake.clock.tickAsync(1_000);
+      expect(ticks).to.have.length(1);
+      visibility = 'hidden';
+      dom.window.document.dispatchEvent(new dom.window.Event('visibilitychange'));
+      await fake.clock.tickAsync(2_000);
+      expect(ticks, 'no tick while hidden').to.have.length(1);
+      visibility = 'visible';
+      dom.window.document.dispatchEvent(new dom.window.Event('visibilitychange'));
+      await fake.clock.tickAsync(1_000);
+      expect(ticks).to.have.length(2);
+    });
+  });
+
   describe('without a DOM', () => {
     it('does nothing and returns a no-op', async () => {
       page.uninstall();
+      page.installNothing();
       const root = new Service({ name: 'app' });
       services.push(root);
       const unbind = bindPageLifecycle(root, { pauseWhenHidden: true });

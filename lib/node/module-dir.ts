@@ -1,6 +1,7 @@
 /**
  * Where the rxmode/node modules were loaded from, without `import.meta` (this source builds to ESM
- * and CommonJS): `__filename` in CommonJS, the V8 call site of this module in ESM. Files shipped
+ * and CommonJS, and the CommonJS pass rejects `import.meta`): the module's own URL or path, read
+ * from the V8 call site of this module, else this module's `__filename` in CommonJS. Files shipped
  * with them (the thread entry, the dashboard's script) are found from there.
  */
 import { dirname, extname } from 'node:path';
@@ -19,8 +20,10 @@ function callSiteFile(): string | undefined {
   try {
     Error.stackTraceLimit = 1;
     Error.prepareStackTrace = (_error, frames) => frames;
-    const frames = new Error().stack as unknown as NodeJS.CallSite[] | undefined;
-    return frames?.[0]?.getFileName() ?? undefined;
+    const frames: unknown = new Error().stack;
+    if (!Array.isArray(frames)) return undefined; // not V8, or call sites not supported
+    const file: unknown = (frames[0] as NodeJS.CallSite | undefined)?.getFileName?.();
+    return typeof file === 'string' && file !== '' ? file : undefined;
   } finally {
     Error.prepareStackTrace = original;
     Error.stackTraceLimit = limit;
@@ -28,12 +31,27 @@ function callSiteFile(): string | undefined {
 }
 
 /**
+ * This module's CommonJS `__filename`, or undefined in ESM. In CommonJS `__filename` is a parameter
+ * of the module wrapper; in ESM the name can only reach a global (set by some tools, or by
+ * `node -e`), which says nothing about where this module lives.
+ */
+function commonJsFile(): string | undefined {
+  if (typeof __filename !== 'string') return undefined;
+  const global = (globalThis as { __filename?: unknown }).__filename;
+  return global === __filename ? undefined : __filename;
+}
+
+/**
  * The directory this module lives in, or undefined when it cannot be told (a bundle that merged
- * the modules, a runtime without V8 call sites).
+ * the modules, a runtime without V8 call sites running ESM).
+ *
+ * @remarks The call site comes first: in ESM it is the module's own `file:` URL (what
+ * `import.meta.url` would give), in CommonJS its path. A global `__filename` is never used.
  */
 export function moduleLocation(): ModuleLocation | undefined {
-  const own = typeof __filename === 'string' ? __filename : callSiteFile();
+  const own = callSiteFile() ?? commonJsFile();
   if (!own) return undefined;
+  if (!own.startsWith('file:') && own.includes('://')) return undefined; // not on disk (http:, data:)
   const path = own.startsWith('file:') ? fileURLToPath(own) : own;
   return { dir: dirname(path), ext: extname(path) || '.js' };
 }

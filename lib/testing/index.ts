@@ -8,3 +8,5 @@ export { recordLifecycle } from './recorder.js';
 export type { LifecycleRecorder } from './recorder.js';
 export { lifecycleMarbles, STATE_MARKS } from './marbles.js';
 export type { LifecycleMarblesOptions } from './marbles.js';
+export { expectNoLeaks } from './leaks.js';
+export type { LeakError, Leftover, NoLeaksOptions } from './leaks.js';

@@ -7,6 +7,7 @@ import { VirtualTimeScheduler } from 'rxjs';
 import { parseDuration, type Duration } from '../duration.js';
 import { show } from '../internal/format.js';
 import { loadsInFlight } from '../internal/lazy.js';
+import { hostTurn } from './host-turn.js';
 
 /** Options of {@link createVirtualClock}. */
 export interface VirtualClockOptions {
@@ -87,33 +88,6 @@ export interface VirtualClock {
    */
   runAll(): Promise<void>;
 }
-
-type Host = {
-  setImmediate?: (callback: () => void) => unknown;
-  MessageChannel?: typeof MessageChannel;
-  setTimeout: (callback: () => void, ms: number) => unknown;
-};
-
-/** One turn of the host's task queue: every microtask queued before it has run when it resolves. */
-const hostTurn: () => Promise<void> = (() => {
-  const host = globalThis as unknown as Host;
-  const immediate = host.setImmediate;
-  if (typeof immediate === 'function') return () => new Promise<void>((resolve) => immediate(resolve));
-  const Channel = host.MessageChannel;
-  if (typeof Channel === 'function') {
-    return () =>
-      new Promise<void>((resolve) => {
-        const channel = new Channel();
-        channel.port1.onmessage = () => {
-          channel.port1.close();
-          resolve();
-        };
-        channel.port2.postMessage(undefined);
-      });
-  }
-  const timeout = host.setTimeout;
-  return () => new Promise<void>((resolve) => timeout(resolve, 0));
-})();
 
 type Action = VirtualTimeScheduler['actions'][number];
 

@@ -1,7 +1,8 @@
 /**
  * Finding the thread entry and booting a thread. No `import.meta` here, so the same source builds
- * to ESM and CommonJS: the entry is located from the rxmode/node folder (module-dir.ts: `__filename`
- * in CommonJS, the V8 call site in ESM); TypeScript entries and modules boot through tsx.
+ * to ESM and CommonJS: the entry is located from the rxmode/node folder (module-dir.ts: the module's
+ * own URL or path from its V8 call site, never a global `__filename`); TypeScript entries and
+ * modules boot through tsx.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -52,6 +53,24 @@ function resolveTsxApi(fromFile: string): string | undefined {
   }
 }
 
+/**
+ * The parent's Node options for the thread, without `--input-type`: it describes the parent's
+ * `-e`/stdin code, and a thread inheriting it refuses to load its entry from a file
+ * (`ERR_INPUT_TYPE_NOT_ALLOWED`), as under `node --input-type=module -e`.
+ */
+function threadExecArgv(): string[] {
+  const argv: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const arg = process.execArgv[i]!;
+    if (arg === '--input-type') {
+      i++; // its value follows
+    } else if (!arg.startsWith('--input-type=')) {
+      argv.push(arg);
+    }
+  }
+  return argv;
+}
+
 /** Options of {@link bootThread}. */
 export interface BootOptions {
   readonly entry: URL;
@@ -66,12 +85,14 @@ export interface BootOptions {
  * @remarks Compiled `.js` entries and modules start directly. When the entry or the module is
  * TypeScript, the thread boots from a small inline script that registers tsx (resolved from the
  * module, then from the entry, then from the working directory) and then imports the entry: Node 20
- * cannot load a `.ts` thread otherwise, even when the parent runs under tsx.
+ * cannot load a `.ts` thread otherwise, even when the parent runs under tsx. The thread gets the
+ * parent's Node options except `--input-type`.
  */
 export function bootThread(options: BootOptions): NodeWorker {
   const { entry, data } = options;
   const extra = {
     workerData: data,
+    execArgv: threadExecArgv(),
     ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
     ...(options.name ? { name: options.name } : {}),
   };

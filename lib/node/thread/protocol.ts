@@ -98,17 +98,47 @@ function isWireError(value: unknown): value is WireError {
   return typeof value === 'object' && value !== null && (value as { wire?: unknown }).wire === 'error';
 }
 
-/** Rebuilds a value made by {@link encodeError}: an Error with the same name, message, stack and fields. */
+/** The standard error classes rebuilt as themselves: an `instanceof` check holds on the parent side. */
+const STANDARD_ERRORS: Readonly<Record<string, ErrorConstructor>> = {
+  Error,
+  RangeError,
+  TypeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
+/** A new error of the class `name` names when it is a standard one, else a plain `Error`. */
+function errorOf(name: string, message: string, options: ErrorOptions | undefined): Error {
+  if (name === 'AggregateError') return new AggregateError([], message, options);
+  const Standard = Object.hasOwn(STANDARD_ERRORS, name) ? STANDARD_ERRORS[name] : undefined;
+  return Standard ? new Standard(message, options) : new Error(message, options);
+}
+
+/**
+ * Rebuilds a value made by {@link encodeError}: an error with the same name, message, stack, cause
+ * and fields. A standard class (`RangeError`, `TypeError`, `SyntaxError`, `ReferenceError`,
+ * `EvalError`, `URIError`, `AggregateError`) comes back as an instance of that class; any other
+ * name as an `Error` carrying the name (its class stays in the thread).
+ */
 export function decodeError(value: unknown): unknown {
   if (!isWireError(value)) return value;
-  const error = new Error(
-    value.message,
-    value.cause === undefined ? undefined : { cause: decodeError(value.cause) },
-  );
-  Object.defineProperty(error, 'name', { value: value.name, writable: true, configurable: true });
+  const options = value.cause === undefined ? undefined : { cause: decodeError(value.cause) };
+  const error = errorOf(value.name, value.message, options);
+  if (error.name !== value.name) {
+    Object.defineProperty(error, 'name', { value: value.name, writable: true, configurable: true });
+  }
   if (value.stack !== undefined) error.stack = value.stack;
   Object.assign(error, value.fields);
-  if (value.errors) (error as Error & { errors?: unknown[] }).errors = value.errors.map(decodeError);
+  if (value.errors) {
+    Object.defineProperty(error, 'errors', {
+      value: value.errors.map(decodeError),
+      writable: true,
+      configurable: true,
+      enumerable: !(error instanceof AggregateError), // as AggregateError's own `errors` is
+    });
+  }
   if (value.serviceError) Object.defineProperty(error, SERVICE_ERROR_BRAND, { value: true });
   return error;
 }

@@ -107,6 +107,22 @@ describe('ThreadService', function () {
       expect(error.stack).to.match(/^HashError: bad input\n\s+at .*Hasher\.fail .*thread-services\.ts/);
     });
 
+    it('call() rejects with the standard error classes rebuilt, keeping message, stack and cause', async () => {
+      const classes = [RangeError, TypeError, SyntaxError, ReferenceError, EvalError, URIError];
+      for (const Standard of classes) {
+        const error = await failure(hasher.call('failWith', Standard.name, 'no good'));
+        expect(error, Standard.name).to.be.instanceOf(Standard);
+        expect(error).to.include({ name: Standard.name, message: 'no good' });
+        expect(error.stack).to.match(new RegExp(`^${Standard.name}: no good\\n\\s+at .*Hasher\\.failWith`));
+        expect(error.cause).to.be.instanceOf(TypeError).and.to.include({ message: 'the cause' });
+      }
+      const aggregate = await failure(hasher.call('failWith', 'AggregateError', 'all failed'));
+      expect(aggregate).to.be.instanceOf(AggregateError).and.to.include({ message: 'all failed' });
+      expect(aggregate.errors).to.have.length(1);
+      expect(aggregate.errors[0]).to.be.instanceOf(RangeError).and.to.include({ message: 'inner' });
+      expect(aggregate.cause).to.be.instanceOf(TypeError);
+    });
+
     it('call() rejects a method the service does not have', async () => {
       const untyped: ThreadService<string> = hasher; // without the service type, any name goes
       const error = await failure(untyped.call('nope'));
@@ -133,6 +149,7 @@ describe('ThreadService', function () {
       await hasher.start();
       await hasher.call('throwUncaught', 'out of range');
       await hasher.waitFor('crashed');
+      expect(hasher.crashReason).to.be.instanceOf(RangeError);
       expect(hasher.crashReason).to.include({ name: 'RangeError', message: 'out of range' });
     });
 
