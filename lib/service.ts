@@ -851,6 +851,10 @@ export class Service<T = never> implements AsyncDisposable {
 
   /** Validates `options.after` (siblings), then adds the child with those prerequisites. */
   #addChild(child: Service<any>, options: DependencyOptions | undefined): void {
+    if (options === undefined) {
+      this[$.insertChild](this.#children.length, child);
+      return;
+    }
     const isSibling = (s: unknown): s is Service<any> => s instanceof Service && s.#parent === this;
     const after = prerequisitesOption(options, child, isSibling);
     if (after.length > 0 && child instanceof Service && child.#parent === this) {

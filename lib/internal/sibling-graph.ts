@@ -53,7 +53,9 @@ export function startAlongEdges(
  * idle, and the parent logs why.
  */
 export function hasPrerequisitesRunning(parent: LifecycleHost, child: LifecycleHost): boolean {
-  const waiting = child[prerequisites].find((p) => p.parent === parent && p.state !== 'running');
+  const list = child[prerequisites];
+  if (list.length === 0) return true;
+  const waiting = list.find((p) => p.parent === parent && p.state !== 'running');
   if (!waiting) return true;
   parent.logger.warn(
     { service: parent.path, child: child.path, prerequisite: waiting.path, state: waiting.state },
