@@ -13,7 +13,7 @@ import {
   startAlongEdges,
   stopAlongEdges,
 } from './internal/sibling-graph.js';
-import { isBusy, settings, stopAsChild } from './internal/symbols.js';
+import { holdsChildren, isBusy, settings, stopAsChild } from './internal/symbols.js';
 
 /** The promise of a start or stop that finished synchronously: nothing to await. */
 export const RESOLVED: Promise<void> = Promise.resolve();
@@ -28,6 +28,7 @@ interface LiveRun {
  * starts asynchronously. `run.isLive(parent)` turns false once a stop or crash ended the start.
  */
 export function startChildren(parent: LifecycleHost, run: LiveRun): Promise<void> | undefined {
+  if (parent[holdsChildren]?.()) return undefined;
   return startBatch(parent, parent.children.slice(), [], run);
 }
 
@@ -101,9 +102,12 @@ function startLate(
  * @internal Stops the children of the service whose stop is `run` (stop step 3), under its deadline.
  * Returns a promise only when a child stops asynchronously; failures are collected in `run`.
  */
-export function stopChildren(parent: LifecycleHost, run: StopRun): Promise<void> | undefined {
+export function stopChildren(
+  parent: LifecycleHost,
+  run: StopRun,
+  reason: StopReason = { type: 'parent', parent: parent.path },
+): Promise<void> | undefined {
   const children = parent.children.slice();
-  const reason: StopReason = { type: 'parent', parent: parent.path };
   if (parent[settings].parallelStop) {
     if (hasEdges(children)) return stopAlongEdges(children, reason, run, RESOLVED);
     let stops: Promise<void>[] | undefined;
@@ -144,18 +148,19 @@ async function stopRest(
 
 /**
  * @internal Stops the children of a parent that is already stopped or crashed: someone started them
- * since (`child.start()` under an idle parent). Runs under `parentRun`'s deadline, else under a budget
- * of its own (`arm` arms it), like any stop.
+ * since (`child.start()` under an idle parent), or of a parent that keeps running without them (a
+ * `LeaderService` whose term ended, with `reason`). Runs under `parentRun`'s deadline, else under a
+ * budget of its own (`arm` arms it), like any stop.
  */
 export function sweepChildren(
   parent: LifecycleHost,
   parentRun: StopRun | undefined,
   arm: (run: StopRun) => void,
+  reason: StopReason = { type: 'parent', parent: parent.path },
 ): Promise<void> {
   if (!parent.children.some((child) => child[isBusy]())) return RESOLVED;
-  const reason: StopReason = { type: 'parent', parent: parent.path };
   const run = new StopRun(parent, reason, parentRun, false);
-  const stopping = stopChildren(parent, run);
+  const stopping = stopChildren(parent, run, reason);
   if (!stopping) return RESOLVED;
   arm(run);
   return stopping

@@ -30,7 +30,9 @@ export type StopReason =
   | { type: 'signal'; signal: string }
   | { type: 'crash'; error: unknown }
   | { type: 'timeout' }
-  | { type: 'supervisor'; decision: string };
+  | { type: 'supervisor'; decision: string }
+  /** A `LeaderService`'s term ended without a release (section 13): its children stop. */
+  | { type: 'lease-lost'; lease: string; reason?: unknown };
 
 /** One entry of `events$`. `at` is the scheduler time of the event in ms. */
 export type LifecycleEvent =
@@ -56,4 +58,26 @@ export type LifecycleEvent =
       attempt: number;
       delayMs: number;
     }
-  | { type: 'blocked'; service: ServiceRef; at: number; lagMs: number; running?: string[] };
+  | {
+      type: 'blocked';
+      service: ServiceRef;
+      at: number;
+      lagMs: number;
+      /** The work whose synchronous code was running during the stall. */
+      running?: string[];
+      /** The JavaScript stack of the blocking code, where the runtime could capture it. */
+      stack?: string;
+    }
+  | {
+      /** A `LeaderService` began leading (`leader: true`, with `token`) or stopped (section 13). */
+      type: 'leader';
+      service: ServiceRef;
+      at: number;
+      leader: boolean;
+      /** The lease's name. */
+      lease: string;
+      /** The fencing token of the term that began. */
+      token?: string;
+      /** Why a term ended or an acquire failed. */
+      reason?: unknown;
+    };

@@ -344,6 +344,9 @@ export class Service<T = never> implements AsyncDisposable {
   /** @internal A subclass hook called when a stop begins, with the promise `stop()` returns for it. */
   protected [$.onStopBegun]?(stopping: Promise<void>): void;
 
+  /** @internal True while it keeps its children stopped although it runs (a following leader). */
+  [$.holdsChildren]?(): boolean;
+
   // ─── start ──────────────────────────────────────────────────────────────────────────────────
 
   /**
@@ -910,7 +913,9 @@ export class Service<T = never> implements AsyncDisposable {
     this.#addChild(child, options);
     const isPastChildren =
       state === 'running' || (state === 'starting' && this.#startRun?.phase === 'onStarted');
-    if (isPastChildren && hasPrerequisitesRunning(this, child)) await child.start();
+    if (isPastChildren && !this[$.holdsChildren]?.() && hasPrerequisitesRunning(this, child)) {
+      await child.start();
+    }
     return child;
   }
 

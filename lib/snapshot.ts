@@ -32,6 +32,11 @@ export interface ServiceSnapshot {
    * section 3.6). Present only when it names any.
    */
   after?: string[];
+  /**
+   * Present on a `LeaderService` only (section 13): true while this replica holds the lease. Its
+   * children are held stopped while it is false.
+   */
+  leader?: boolean;
   children: ServiceSnapshot[];
 }
 

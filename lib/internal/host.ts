@@ -48,6 +48,7 @@ export interface LifecycleHost {
   [$.onStopBegin](waiter: () => void): () => void;
   [$.stopAsChild](reason: StopReason, parentRun: StopRun): Promise<void>;
   [$.beforeChildrenStop]?(): PromiseLike<unknown> | void;
+  [$.holdsChildren]?(): boolean;
   [$.stopWork](): WorkStop | undefined;
   [$.takeTeardowns](): Teardown[] | undefined;
   [$.isBusy](): boolean;

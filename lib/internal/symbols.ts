@@ -83,3 +83,9 @@ export const onStopBegun: unique symbol = Symbol('rxmode.onStopBegun');
 
 /** `child[prerequisites]`: the siblings it needs running first (`after`; section 3.6). */
 export const prerequisites: unique symbol = Symbol('rxmode.prerequisites');
+
+/**
+ * `parent[holdsChildren]()`: true while the parent keeps its children stopped although it runs (a
+ * `LeaderService` that follows): its start skips them and `addRuntimeDependency` does not start them.
+ */
+export const holdsChildren: unique symbol = Symbol('rxmode.holdsChildren');
