@@ -58,6 +58,9 @@ export type {
   RestartType,
   ReplacementFactory,
 } from './supervisors/index.js';
+export { LeaderService } from './leader-service.js';
+export type { LeaderServiceOptions } from './leader-service.js';
+export type { Lease, LeaseTerm } from './lease.js';
 export { snapshot$, toDot, toMermaid, STATE_COLORS } from './inspect.js';
 export type { SnapshotOptions, GraphOptions } from './inspect.js';
 export { bindPageLifecycle } from './page-lifecycle.js';

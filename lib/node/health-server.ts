@@ -228,18 +228,10 @@ export function sendJSON(response: ServerResponse, status: number, value: unknow
 }
 
 /**
- * @internal Seam for the `LeaderService` of API.md section 9 (not built yet): the children it holds
- * stopped while it follows do not count for readiness. The plan is that their snapshots carry
- * `held: true`; `ServiceSnapshot` has no such field yet, so today nothing is held.
- */
-function isHeld(node: ServiceSnapshot): boolean {
-  return (node as ServiceSnapshot & { held?: boolean }).held === true;
-}
-
-/**
  * @internal Why a tree is not ready, or undefined when it is: the root must be running, and so must
- * every essential service whose parent is running. A service with `essential: false` (or held
- * stopped by a leader) does not count; while it runs, its own essential children do.
+ * every essential service whose parent is running. A service with `essential: false`, or a child of
+ * a `LeaderService` that follows (`leader: false` in its snapshot), does not count; while it runs,
+ * its own essential children do.
  *
  * @returns `'<path> is <state>'` for the first service that is not ready, depth first.
  * @example
@@ -249,11 +241,13 @@ function isHeld(node: ServiceSnapshot): boolean {
  */
 export function notReadyReason(root: ServiceSnapshot): string | undefined {
   if (root.state !== 'running') return `${root.path} is ${root.state}`;
+  // a LeaderService that follows holds its children stopped: they do not count (section 13)
+  const holds = root.leader === false;
   for (const child of root.children) {
     if (child.state === 'running') {
       const reason = notReadyReason(child);
       if (reason !== undefined) return reason;
-    } else if (child.essential !== false && !isHeld(child)) {
+    } else if (child.essential !== false && !holds) {
       return `${child.path} is ${child.state}`;
     }
   }

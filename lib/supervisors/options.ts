@@ -184,31 +184,35 @@ export function resolveSupervisorOptions(options: unknown): ResolvedSupervisorOp
   };
 }
 
-function resolveBackoff(backoff: unknown): ResolvedBackoff {
+/**
+ * @internal Validates a {@link BackoffOptions} (`name` is the option's name in errors).
+ * @throws TypeError naming the first invalid field and the value received.
+ */
+export function resolveBackoff(backoff: unknown, name = 'backoff'): ResolvedBackoff {
   if (typeof backoff !== 'object' || backoff === null) {
     throw new TypeError(
-      `backoff must be an object such as { initial: '100ms', max: '10s' }; received ${show(backoff)}`,
+      `${name} must be an object such as { initial: '100ms', max: '10s' }; received ${show(backoff)}`,
     );
   }
   const b = backoff as BackoffOptions;
   if (b.initial === undefined)
-    throw new TypeError(`backoff.initial is required; received ${show(b.initial)}`);
-  if (b.max === undefined) throw new TypeError(`backoff.max is required; received ${show(b.max)}`);
-  const initialMs = parseDuration(b.initial, 'backoff.initial');
-  const maxMs = parseDuration(b.max, 'backoff.max');
+    throw new TypeError(`${name}.initial is required; received ${show(b.initial)}`);
+  if (b.max === undefined) throw new TypeError(`${name}.max is required; received ${show(b.max)}`);
+  const initialMs = parseDuration(b.initial, `${name}.initial`);
+  const maxMs = parseDuration(b.max, `${name}.max`);
   if (maxMs < initialMs) {
     throw new TypeError(
-      `backoff.max must not be less than backoff.initial (${initialMs} ms); received ${show(b.max)}`,
+      `${name}.max must not be less than ${name}.initial (${initialMs} ms); received ${show(b.max)}`,
     );
   }
   const factor = b.factor ?? 2;
   if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 1) {
-    throw new TypeError(`backoff.factor must be a finite number of at least 1; received ${show(factor)}`);
+    throw new TypeError(`${name}.factor must be a finite number of at least 1; received ${show(factor)}`);
   }
   const jitter = b.jitter ?? 0;
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
-    throw new TypeError(`backoff.jitter must be a number from 0 to 1; received ${show(jitter)}`);
+    throw new TypeError(`${name}.jitter must be a number from 0 to 1; received ${show(jitter)}`);
   }
-  const resetAfterMs = b.resetAfter === undefined ? maxMs : parseDuration(b.resetAfter, 'backoff.resetAfter');
+  const resetAfterMs = b.resetAfter === undefined ? maxMs : parseDuration(b.resetAfter, `${name}.resetAfter`);
   return { initialMs, maxMs, factor, jitter, resetAfterMs };
 }

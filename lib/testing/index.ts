@@ -10,3 +10,5 @@ export { lifecycleMarbles, STATE_MARKS } from './marbles.js';
 export type { LifecycleMarblesOptions } from './marbles.js';
 export { expectNoLeaks } from './leaks.js';
 export type { LeakError, Leftover, NoLeaksOptions } from './leaks.js';
+export { createMemoryLease } from './memory-lease.js';
+export type { MemoryLease, MemoryLeaseOptions } from './memory-lease.js';
