@@ -23,6 +23,8 @@ export function describeReason(reason: StopReason | undefined): string | undefin
       return `supervisor: ${reason.decision}`;
     case 'crash':
       return `crash: ${show(reason.error)}`;
+    case 'lease-lost':
+      return `lease ${reason.lease} lost`;
     default:
       return undefined;
   }
@@ -35,8 +37,10 @@ export function describeReason(reason: StopReason | undefined): string | undefin
  * Info: `starting`, `running (started in N ms)`, `stopping (reason)`, `stopped (in N ms)`. Error:
  * a service crashed because a descendant crashed (`crashed (escalated from path)`); the crash
  * itself is logged once, with its stack, by the service where it happened. Warn: failed hooks of a
- * stop. Debug: hook timings, children added or removed, supervisor decisions, timer drift. Stop
- * timeouts, supervisor decisions and `blocked` stalls are logged by the service that saw them.
+ * stop. Debug: hook timings, children added or removed, supervisor decisions, timer drift, leadership
+ * changes. Stop timeouts, supervisor decisions, `blocked` stalls and leadership are logged by the
+ * service that saw them (a `LeaderService` logs `leading` at info with the token, a lost term or a
+ * failed acquire at warn with the reason); this log adds the trace of each `leader` event.
  * @example
  * ```ts
  * const subscription = logLifecycle(app, createConsoleLogger());
@@ -111,6 +115,14 @@ function logEvent(
     case 'timer-overlap':
       logger.debug({ service, timer: event.timer, driftMs: Math.round(event.driftMs) }, event.type);
       return;
+    case 'leader': {
+      // the LeaderService logs its terms itself (info when one begins, warn when lost or refused)
+      const fields = { service, lease: event.lease };
+      if (event.leader) logger.debug({ ...fields, token: event.token }, 'leader: term began');
+      else if (event.reason === undefined) logger.debug(fields, 'leader: term released');
+      else logger.debug({ ...fields, err: event.reason }, 'leader: following');
+      return;
+    }
     default:
       return; // crash (logged where it happened), stop-timeout (logged by the root of the stop), blocked (by its detector)
   }

@@ -34,6 +34,10 @@ export interface InstrumentOptions {
  * - `hook <hook>` for each hook that ran, inside the span of its phase (ERROR when it threw).
  * - supervisor decisions are `supervisor.decision` events on the crashed child's span (or, when
  *   nothing of the child is open, on a short `supervise <supervisor>` span).
+ * - a `LeaderService`'s term beginning or ending, or a failed acquire, is a `leader` event (attributes
+ *   `rxmode.leader`, `rxmode.lease.name`, `rxmode.lease.token` when a term begins,
+ *   `rxmode.leader.reason` with the reason's message when there is one) on its open span, or, while
+ *   it runs, on a short `lease <name>` span of its own.
  *
  * Span times are the events' times on the services' scheduler clock (`Date.now()` with the default
  * `asyncScheduler`, so millisecond resolution; virtual time under a test scheduler).
@@ -43,7 +47,9 @@ export interface InstrumentOptions {
  * never stays at 1 in cumulative exports), `rxmode.service.restarts` (counter, per path),
  * `rxmode.service.start.duration` (histogram, seconds, per path) and `rxmode.service.stop.duration`
  * (histogram, seconds, per path and `rxmode.service.state`: `stopped` for a stop, `crashed` for a
- * crash teardown).
+ * crash teardown); for every `LeaderService`, `rxmode.leader` (observable gauge, attributes
+ * `rxmode.service.path` and `rxmode.lease.name`: 1 while this replica holds the lease, 0 while it
+ * follows) and `rxmode.leader.terms` (counter of the terms it began, reported from 0).
  *
  * Children added later are followed; removed ones report 0 for every state once more, then are
  * dropped. The teardown unsubscribes, ends the spans still open and removes the gauge's batch

@@ -1,7 +1,8 @@
 /**
  * Spans for a service tree, built from its lifecycle events: `start <name>`, `stop <name>` and
- * `crash <name>` per run, nested like the tree, with `hook <hook>` sub-spans, restarts and supervisor
- * decisions as span events. Span times are the events' times on the services' scheduler clock.
+ * `crash <name>` per run, nested like the tree, with `hook <hook>` sub-spans, restarts, supervisor
+ * decisions and leadership changes as span events. Span times are the events' times on the
+ * services' scheduler clock.
  */
 import { SpanStatusCode, context, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import type { LifecycleEvent, ServiceRef } from '../events.js';
@@ -27,6 +28,8 @@ export const ATTR_PATH = 'rxmode.service.path';
 export const ATTR_ID = 'rxmode.service.id';
 /** Attribute: a state; on a span, the state its run ended in (or was in when the span opened). */
 export const ATTR_STATE = 'rxmode.service.state';
+/** Attribute: the name of a `LeaderService`'s lease, on its `leader` events and instruments. */
+export const ATTR_LEASE = 'rxmode.lease.name';
 
 const asException = (error: unknown): Error | string => (error instanceof Error ? error : String(error));
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -73,6 +76,9 @@ export class SpanRecorder implements TreeWatcher {
         return;
       case 'supervisor':
         this.#decision(event);
+        return;
+      case 'leader':
+        this.#leader(event);
         return;
       case 'stop-timeout': {
         const entry = this.#entries.get(event.service.id);
@@ -202,6 +208,28 @@ export class SpanRecorder implements TreeWatcher {
     const span = this.#open('supervise', event.service, supervisor?.service.state ?? 'running', event.at);
     span.addEvent('supervisor.decision', attributes, new Date(event.at));
     span.end(new Date(event.at));
+  }
+
+  /**
+   * A term began or ended, or an acquire failed: a `leader` event on the service's open span, else
+   * (a leader runs between its start and its stop) on a short `lease <name>` span of its own.
+   */
+  #leader(event: Extract<LifecycleEvent, { type: 'leader' }>): void {
+    const entry = this.#entries.get(event.service.id);
+    const attributes: Attributes = { 'rxmode.leader': event.leader, [ATTR_LEASE]: event.lease };
+    if (event.token !== undefined) attributes['rxmode.lease.token'] = event.token;
+    if ('reason' in event) attributes['rxmode.leader.reason'] = message(event.reason);
+    const time = new Date(event.at);
+    const target = entry && (entry.stop ?? entry.start ?? entry.crash);
+    if (target) {
+      target.addEvent('leader', attributes, time);
+      return;
+    }
+    const parent = entry && this.#parentOf(entry);
+    const around = parent && (parent.stop ?? parent.start ?? parent.crash);
+    const span = this.#open('lease', event.service, entry?.service.state ?? 'running', event.at, around);
+    span.addEvent('leader', attributes, time);
+    span.end(time);
   }
 
   #parentOf(entry: Entry): Entry | undefined {

@@ -1,10 +1,12 @@
 /**
  * `collectMetrics(root)`: keeps prom-client metrics of a service tree (states, restarts, start and
- * stop durations, supervisor decisions) up to date from its `events$`, until the returned teardown.
+ * stop durations, supervisor decisions, leadership) up to date from its `events$`, until the
+ * returned teardown.
  */
 import { register as globalRegister, type Registry } from 'prom-client';
 import { show } from '../internal/format.js';
 import { watchTree } from '../internal/watch-tree.js';
+import { LeaderService } from '../leader-service.js';
 import type { Service } from '../service.js';
 import { acquireMetrics, dropDurations, releaseMetrics, type Tree } from './metrics.js';
 
@@ -28,10 +30,14 @@ const PREFIX = /^(?:[a-zA-Z_:][a-zA-Z0-9_:]*)?$/;
  * - `service_start_duration_seconds{service}`: histogram, from `starting` to `running`;
  * - `service_stop_duration_seconds{service}`: histogram, a stop or a crash teardown, beginning to end;
  * - `supervisor_decisions_total{supervisor, decision}`: counter per supervisor path and decision
- *   (`restart`, `forfeit`, `escalate`).
+ *   (`restart`, `forfeit`, `escalate`);
+ * - `leader{service, lease}`: gauge per `LeaderService` (`lease` is its lease's name), 1 while this
+ *   replica holds the lease, 0 while it follows (or is not running);
+ * - `leader_terms_total{service, lease}`: counter of the terms a `LeaderService` began (0 until it
+ *   first leads).
  *
- * States and restart counts are written into the registry when it is scraped (a transition only
- * updates the collector's own record); durations and decisions are observed as they happen.
+ * States, restart counts and leadership are written into the registry when it is scraped (an event
+ * only updates the collector's own record); durations and decisions are observed as they happen.
  * Children added later get their series at once; removed ones lose them. Several trees may be
  * collected into one registry with the same prefix (their services should have distinct paths): the
  * metrics are shared, and the last teardown removes them from the registry. A failure inside the
@@ -82,7 +88,11 @@ export function collectMetrics(root: Service<any>, options?: CollectMetricsOptio
   const unwatch = watchTree(root, {
     added(service) {
       const labels = { service: service.path };
-      tree.set(service.id, { labels, state: service.state, restarts: 0, perState: undefined });
+      const lease =
+        service instanceof LeaderService
+          ? { labels: { ...labels, lease: service.leaseName }, leader: service.isLeader, terms: 0 }
+          : undefined;
+      tree.set(service.id, { labels, state: service.state, restarts: 0, perState: undefined, lease });
     },
     removed(service) {
       const entry = tree.get(service.id);
@@ -95,6 +105,13 @@ export function collectMetrics(root: Service<any>, options?: CollectMetricsOptio
         const labels = { supervisor: event.service.path, decision: event.decision };
         decisions.add(JSON.stringify(labels));
         metrics.decisions.inc(labels);
+        return;
+      }
+      if (event.type === 'leader') {
+        const lease = tree.get(event.service.id)?.lease;
+        if (!lease) return;
+        if (event.leader) lease.terms++;
+        lease.leader = event.leader;
         return;
       }
       if (event.type !== 'state') return;

@@ -1,7 +1,8 @@
 /**
  * The prom-client metrics of rxmode, one set per registry and prefix, shared by every tree collected
- * into that registry and removed from it when the last of them stops collecting. States and restart
- * counts are written at scrape time from the trees' entries; durations are observed as they happen.
+ * into that registry and removed from it when the last of them stops collecting. States, restart
+ * counts and leadership are written at scrape time from the trees' entries; durations are observed
+ * as they happen.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { SERVICE_STATES, type ServiceState } from '../state.js';
@@ -17,18 +18,30 @@ export interface TreeEntry {
   restarts: number;
   /** `{ service, state }` per state, built at the first scrape. */
   perState: { service: string; state: ServiceState }[] | undefined;
+  /** Present for a `LeaderService` only: whether it leads, and the terms begun since collected. */
+  lease: LeaseEntry | undefined;
+}
+
+/** What a collector knows of one `LeaderService`. */
+export interface LeaseEntry {
+  /** `{ service: path, lease: name }`. */
+  readonly labels: { service: string; lease: string };
+  leader: boolean;
+  terms: number;
 }
 
 /** The entries of one collected tree, by service id. */
 export type Tree = Map<string, TreeEntry>;
 
-/** The five metrics, the trees they show, and how many collectors use them. */
+/** The seven metrics, the trees they show, and how many collectors use them. */
 export interface MetricSet {
   readonly state: Gauge<'service' | 'state'>;
   readonly restarts: Counter<'service'>;
   readonly startDuration: Histogram<'service'>;
   readonly stopDuration: Histogram<'service'>;
   readonly decisions: Counter<'supervisor' | 'decision'>;
+  readonly leader: Gauge<'service' | 'lease'>;
+  readonly terms: Counter<'service' | 'lease'>;
   /** The registered names, to remove them again. */
   readonly names: readonly string[];
   /** The trees being collected; a collector adds its own and removes it at its teardown. */
@@ -102,6 +115,26 @@ export function acquireMetrics(registry: Registry, prefix: string): MetricSet {
         labelNames: ['supervisor', 'decision'],
         registers,
       }),
+      leader: new Gauge({
+        name: named('leader'),
+        help: 'Leadership of each LeaderService: 1 while this replica holds its lease, 0 while it follows.',
+        labelNames: ['service', 'lease'],
+        registers,
+        collect() {
+          this.reset();
+          for (const lease of leasesOf(trees)) this.set(lease.labels, lease.leader ? 1 : 0);
+        },
+      }),
+      terms: new Counter({
+        name: named('leader_terms_total'),
+        help: 'Terms begun by each LeaderService: the times this replica acquired its lease.',
+        labelNames: ['service', 'lease'],
+        registers,
+        collect() {
+          this.reset();
+          for (const lease of leasesOf(trees)) this.inc(lease.labels, lease.terms);
+        },
+      }),
       names,
       trees,
     };
@@ -112,6 +145,11 @@ export function acquireMetrics(registry: Registry, prefix: string): MetricSet {
     for (const name of names.slice(0, -1)) registry.removeSingleMetric(name);
     throw error;
   }
+}
+
+/** What the collectors know of each `LeaderService` in `trees`. */
+function* leasesOf(trees: Set<Tree>): Generator<LeaseEntry> {
+  for (const tree of trees) for (const entry of tree.values()) if (entry.lease) yield entry.lease;
 }
 
 /** Stops showing `tree`; once no tree is left, the metrics leave the registry. */

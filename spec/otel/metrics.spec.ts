@@ -1,10 +1,12 @@
 // Specs for the instruments of rxmode/otel (API.md section 11), read back from the real
-// OpenTelemetry metrics SDK: the state gauge, the restarts counter and the duration histograms.
+// OpenTelemetry metrics SDK: the state gauge, the restarts counter, the duration histograms and the
+// leadership of LeaderServices (section 13).
 import type { HistogramMetricData } from '@opentelemetry/sdk-metrics';
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { SERVICE_STATES, Service, type ServiceState } from '../../lib/index.js';
+import { LeaderService, SERVICE_STATES, Service, type ServiceState } from '../../lib/index.js';
 import { instrument } from '../../lib/otel/index.js';
+import { createMemoryLease } from '../../lib/testing/index.js';
 import { points, sdk } from './sdk.js';
 
 /** A service whose onStart and onStop take `ms` each on the fake clock. */
@@ -128,6 +130,50 @@ describe('instrument() metrics', () => {
     const buckets = start.dataPoints[0]!.value.buckets;
     expect(buckets.boundaries).to.include.members([0.1, 0.25, 0.5, 1, 60]);
     expect(buckets.counts[buckets.boundaries.indexOf(0.25)]).to.equal(2); // 0.25 falls in (0.1, 0.25]
+    stop();
+  });
+
+  it('reports 1 for the LeaderService that leads, 0 for the ones that follow, and counts their terms', async () => {
+    const lease = createMemoryLease({ name: 'jobs' });
+    const root = new Service({ name: 'app' });
+    root.addDependency(new LeaderService(lease, { name: 'a' }));
+    const b = root.addDependency(new LeaderService(lease, { name: 'b' }));
+    const stop = instrument(root, otel);
+    const leadership = async () => {
+      const all = await otel.metrics();
+      return [
+        Object.fromEntries(points(all.get('rxmode.leader'))),
+        Object.fromEntries(points(all.get('rxmode.leader.terms'))),
+      ];
+    };
+    const a$ = 'rxmode.lease.name=jobs,rxmode.service.path=app/a';
+    const b$ = 'rxmode.lease.name=jobs,rxmode.service.path=app/b';
+    expect(await leadership()).to.deep.equal([
+      { [a$]: 0, [b$]: 0 },
+      { [a$]: 0, [b$]: 0 },
+    ]);
+    const all = await otel.metrics();
+    expect(all.get('rxmode.leader')?.descriptor.unit).to.equal('1');
+    expect(all.get('rxmode.leader.terms')?.descriptor.unit).to.equal('{term}');
+    await root.start();
+    await clock.tickAsync(0);
+    expect(await leadership()).to.deep.equal([
+      { [a$]: 1, [b$]: 0 },
+      { [a$]: 1, [b$]: 0 },
+    ]);
+    lease.expire(new Error('renewal failed'));
+    await clock.tickAsync(0);
+    lease.expire();
+    await clock.tickAsync(0);
+    expect(await leadership()).to.deep.equal([
+      { [a$]: 1, [b$]: 0 },
+      { [a$]: 2, [b$]: 1 },
+    ]);
+    await root.removeDependency(b); // reported at 0 once more, then dropped
+    expect((await leadership())[0]).to.deep.equal({ [a$]: 1, [b$]: 0 });
+    await root.stop();
+    // the SDK keeps exporting the last value it saw of a series no longer observed
+    expect((await leadership())[0]).to.deep.equal({ [a$]: 0, [b$]: 0 });
     stop();
   });
 

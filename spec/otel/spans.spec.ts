@@ -1,13 +1,15 @@
 // Specs for the spans of rxmode/otel (API.md section 11), recorded by the real OpenTelemetry SDK:
-// start/stop spans nested like the tree, hook sub-spans, crashes, restarts and supervisor decisions,
-// and the concurrency of a dependency graph among siblings (section 3.6).
+// start/stop spans nested like the tree, hook sub-spans, crashes, restarts, supervisor decisions,
+// leadership changes of a LeaderService (section 13) and the concurrency of a dependency graph among
+// siblings (section 3.6).
 import { SpanStatusCode, context, metrics, trace, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { Service } from '../../lib/index.js';
+import { LeaderService, Service } from '../../lib/index.js';
 import { instrument } from '../../lib/otel/index.js';
+import { createMemoryLease } from '../../lib/testing/index.js';
 import { MiniSupervisor, Node } from './fixtures.js';
 import { idOf, ms, parentOf, sdk } from './sdk.js';
 
@@ -243,6 +245,51 @@ describe('instrument() spans', () => {
     expect(otel.span('supervise sup').events[0]?.attributes?.['rxmode.supervisor.decision']).to.equal(
       'forfeit',
     );
+    stop();
+  });
+
+  it('records leadership changes as leader events: on a short lease span while running, else on the open span', async () => {
+    const lease = createMemoryLease({ name: 'jobs' });
+    const root = new Service({ name: 'app' });
+    const a = root.addDependency(new LeaderService(lease, { name: 'a' }));
+    root.addDependency(new LeaderService(lease, { name: 'b' }));
+    const stop = instrument(root, otel);
+    await settle(root.start(), 100); // a leads at 1_000_000
+    lease.expire(new Error('renewal failed')); // at 1_000_100: b leads
+    await clock.tickAsync(100);
+    expect(a.isLeader).to.equal(false);
+    await settle(root.stop(), 0); // at 1_000_200: b stops first and lets go, a leads until its own stop
+    const leaderEvents = (span: ReadableSpan) =>
+      span.events.filter((e) => e.name === 'leader').map((e) => [ms(e.time), e.attributes]);
+    const leaseSpans = (name: string) => otel.spans().filter((s) => s.name === `lease ${name}`);
+    const jobs = { 'rxmode.lease.name': 'jobs' };
+    expect(leaseSpans('a').map(leaderEvents)).to.deep.equal([
+      [[1_000_000, { 'rxmode.leader': true, ...jobs, 'rxmode.lease.token': '1' }]],
+      [[1_000_100, { 'rxmode.leader': false, ...jobs, 'rxmode.leader.reason': 'renewal failed' }]],
+      [[1_000_200, { 'rxmode.leader': true, ...jobs, 'rxmode.lease.token': '3' }]],
+    ]);
+    expect(leaseSpans('b').map(leaderEvents)).to.deep.equal([
+      [[1_000_100, { 'rxmode.leader': true, ...jobs, 'rxmode.lease.token': '2' }]],
+    ]);
+    for (const span of [...leaseSpans('a'), ...leaseSpans('b')]) {
+      expect(duration(span)).to.equal(0);
+      expect(attrs(span)['rxmode.service.state']).to.equal('running');
+    }
+    // app was running: nothing of it was open, except its stop span for a's last term
+    expect([...leaseSpans('a'), ...leaseSpans('b')].map(parentOf)).to.deep.equal([
+      undefined,
+      undefined,
+      idOf(otel.span('stop app')),
+      undefined,
+    ]);
+    expect(attrs(leaseSpans('b')[0]!)['rxmode.service.path']).to.equal('app/b');
+    // the terms given up during the stops: the events are on the stop spans
+    expect(leaderEvents(otel.span('stop b'))).to.deep.equal([
+      [1_000_200, { 'rxmode.leader': false, ...jobs }],
+    ]);
+    expect(leaderEvents(otel.span('stop a'))).to.deep.equal([
+      [1_000_200, { 'rxmode.leader': false, ...jobs }],
+    ]);
     stop();
   });
 

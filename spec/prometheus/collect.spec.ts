@@ -1,12 +1,14 @@
-// Specs for rxmode/prometheus (API.md section 11): the metrics of a tree read back from prom-client's
-// text exposition, runtime children, supervisor decisions, teardown, and a scrape over real HTTP.
+// Specs for rxmode/prometheus (API.md sections 11 and 13): the metrics of a tree read back from
+// prom-client's text exposition, runtime children, supervisor decisions, leadership of LeaderServices,
+// teardown, and a scrape over real HTTP.
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Registry, register } from 'prom-client';
 import sinon from 'sinon';
-import { SERVICE_STATES, Service, type ServiceState } from '../../lib/index.js';
+import { LeaderService, SERVICE_STATES, Service, type ServiceState } from '../../lib/index.js';
 import { collectMetrics } from '../../lib/prometheus/index.js';
+import { createMemoryLease, createVirtualClock } from '../../lib/testing/index.js';
 import { MiniSupervisor, Node } from '../otel/fixtures.js';
 
 interface Sample {
@@ -157,6 +159,72 @@ describe('collectMetrics()', () => {
     stop();
   });
 
+  describe('leadership', () => {
+    /** `leader` and `leader_terms_total` of one LeaderService: [gauge, terms]. */
+    const leadership = (samples: Sample[], service: string, lease = 'jobs') => [
+      value(samples, 'rxmode_leader', { service, lease }),
+      value(samples, 'rxmode_leader_terms_total', { service, lease }),
+    ];
+
+    it('shows which replica leads, 1 or 0 per LeaderService, and counts the terms each began', async () => {
+      const clock = createVirtualClock();
+      const lease = createMemoryLease({ name: 'jobs' });
+      const root = new Service({ name: 'app', scheduler: clock.scheduler });
+      const a = root.addDependency(new LeaderService(lease, { name: 'a', scheduler: clock.scheduler }));
+      a.addDependency(new Service({ name: 'job', scheduler: clock.scheduler }));
+      root.addDependency(new LeaderService(lease, { name: 'b', scheduler: clock.scheduler }));
+      const stop = collectMetrics(root, { registry });
+      const text = await registry.metrics();
+      expect(text).to.include('# TYPE rxmode_leader gauge');
+      expect(text).to.include('# TYPE rxmode_leader_terms_total counter');
+      let samples = parse(text);
+      expect(leadership(samples, 'app/a')).to.deep.equal([0, 0]);
+      expect(leadership(samples, 'app/b')).to.deep.equal([0, 0]);
+      // only LeaderServices have the series
+      expect(
+        samples.filter((s) => s.name.startsWith('rxmode_leader')).map((s) => s.labels.service),
+      ).to.have.members(['app/a', 'app/a', 'app/b', 'app/b']);
+      await root.start();
+      await clock.flush();
+      samples = await scrape();
+      expect(leadership(samples, 'app/a')).to.deep.equal([1, 1]);
+      expect(leadership(samples, 'app/b')).to.deep.equal([0, 0]);
+      lease.expire(new Error('renewal failed')); // a loses its term, b takes over
+      await clock.flush();
+      samples = await scrape();
+      expect(leadership(samples, 'app/a')).to.deep.equal([0, 1]);
+      expect(leadership(samples, 'app/b')).to.deep.equal([1, 1]);
+      lease.expire(); // and back to a
+      await clock.flush();
+      samples = await scrape();
+      expect(leadership(samples, 'app/a')).to.deep.equal([1, 2]);
+      expect(leadership(samples, 'app/b')).to.deep.equal([0, 1]);
+      await root.stop();
+      expect(leadership(await scrape(), 'app/a')).to.deep.equal([0, 2]);
+      stop();
+      expect(registry.getMetricsAsArray()).to.have.length(0);
+    });
+
+    it('follows a LeaderService added at runtime and drops it when removed', async () => {
+      const clock = createVirtualClock();
+      const root = new Service({ name: 'app', scheduler: clock.scheduler });
+      const stop = collectMetrics(root, { registry });
+      await root.start();
+      const leader = new LeaderService(createMemoryLease({ name: 'relay' }), {
+        name: 'outbox',
+        scheduler: clock.scheduler,
+      });
+      await root.addRuntimeDependency(leader);
+      await clock.flush();
+      expect(leadership(await scrape(), 'app/outbox', 'relay')).to.deep.equal([1, 1]);
+      await root.removeDependency(leader);
+      const samples = await scrape();
+      expect(samples.filter((s) => s.name.startsWith('rxmode_leader'))).to.deep.equal([]);
+      await root.stop();
+      stop();
+    });
+  });
+
   it('adds series for children added at runtime and removes those of removed ones', async () => {
     const root = new Service({ name: 'app' });
     const stop = collectMetrics(root, { registry });
@@ -180,7 +248,7 @@ describe('collectMetrics()', () => {
   it('removes its metrics from the registry at the teardown, and nothing moves after it', async () => {
     const root = new Service({ name: 'app' });
     const stop = collectMetrics(root, { registry });
-    expect(registry.getMetricsAsArray()).to.have.length(5);
+    expect(registry.getMetricsAsArray()).to.have.length(7);
     stop();
     stop(); // idempotent
     expect(registry.getMetricsAsArray()).to.have.length(0);

@@ -6,11 +6,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Subscription } from 'rxjs';
 import { show } from '../../internal/format.js';
+import { LeaderService } from '../../leader-service.js';
 import type { Logger } from '../../logger.js';
 import type { Service } from '../../service.js';
 import { controlHandler } from './control-route.js';
 import { dashboardScript } from './assets.js';
-import { PAGE_HEADERS, renderDashboardPage, type CrashRecord } from './page.js';
+import { PAGE_HEADERS, renderDashboardPage, type CrashRecord, type LeaseRecord } from './page.js';
 import { EventStream } from './events-route.js';
 import type { HealthServer } from '../health-server.js';
 import { MetricsEndpoint } from './metrics-route.js';
@@ -67,8 +68,9 @@ export interface Monitoring {
  * Adds `/metrics`, `/events`, `/dashboard`, `/dashboard/app.js` and, with control on, `/control`
  * to `server` for the tree of `root`.
  *
- * @remarks The page is served with the boot data it needs: control on or off, the tree's clock, and
- * the last crash of each service since {@link Monitoring.open} (the page shows its stack). Until
+ * @remarks The page is served with the boot data it needs: control on or off, the tree's clock, the
+ * last crash of each service since {@link Monitoring.open} (the page shows its stack), and the lease
+ * of each `LeaderService` with its current token (later terms arrive as `leader` events). Until
  * `open()`, `/events` answers 503 and `/metrics` serves the register without the tree.
  * @example
  * ```ts
@@ -88,6 +90,7 @@ export function addMonitoring(server: HealthServer, root: Service<any>, config: 
       control: config.control,
       now: root.scheduler.now(),
       crashes: Object.fromEntries([...crashes].map(([id, crash]) => [id, toWire(crash) as CrashRecord])),
+      leases: leasesOf(root),
     });
     response.writeHead(200, { ...PAGE_HEADERS, 'Content-Length': Buffer.byteLength(html) });
     response.end(request.method === 'HEAD' ? undefined : html);
@@ -121,4 +124,19 @@ export function addMonitoring(server: HealthServer, root: Service<any>, config: 
       };
     },
   };
+}
+
+/** The lease of every `LeaderService` of the tree, by id, with the token of the term it holds. */
+function leasesOf(root: Service<any>): Record<string, LeaseRecord> {
+  const leases: Record<string, LeaseRecord> = {};
+  const visit = (service: Service<any>): void => {
+    if (service instanceof LeaderService) {
+      const token = service.fencingToken;
+      leases[service.id] =
+        token === undefined ? { lease: service.leaseName } : { lease: service.leaseName, token };
+    }
+    service.children.forEach(visit);
+  };
+  visit(root);
+  return leases;
 }

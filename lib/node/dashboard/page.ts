@@ -14,6 +14,14 @@ export interface CrashRecord {
   readonly error: unknown;
 }
 
+/** The lease of a `LeaderService` as the page shows it: its name, and the term's token while leading. */
+export interface LeaseRecord {
+  /** The lease's name. */
+  readonly lease: string;
+  /** The fencing token of the term held now; absent while following. */
+  readonly token?: string;
+}
+
 /** What the page script reads from the page when it loads (`<script id="rxmode-boot">`). */
 export interface DashboardBoot {
   /** The root's name, for the title. */
@@ -24,6 +32,8 @@ export interface DashboardBoot {
   readonly now: number;
   /** The last crash of each service (by id) seen since the Worker started. */
   readonly crashes: Readonly<Record<string, CrashRecord>>;
+  /** The lease of each `LeaderService` of the tree (by id), when the page was served. */
+  readonly leases?: Readonly<Record<string, LeaseRecord>>;
 }
 
 /** Path of the page script, relative to the page (so the page also works behind a path prefix). */
@@ -62,6 +72,13 @@ section h2{font-size:12px;text-transform:uppercase;letter-spacing:.06em;color:#6
 .svc.selected rect{stroke-width:3.5}
 .svc text{font-size:12px;fill:#111827}
 .svc text.name{font-weight:600}
+.svc text.role{font-size:11px;font-weight:600;fill:#92400e}
+.svc[data-role="follower"] text.role,.svc[data-role="held"] text.role{fill:#6b7280}
+.svc[data-role="leader"] rect{stroke:#b45309;stroke-width:3}
+.svc[data-role="held"] rect{stroke-dasharray:4 3;opacity:.75}
+.role{font-size:12px;color:#92400e;margin-left:6px}
+.role[data-role="leader"]{font-weight:600}
+.role[data-role="held"],.role[data-role="follower"]{color:#6b7280}
 .edge{fill:none;stroke:#9ca3af;stroke-width:1.5}
 .sibling-edge{fill:none;stroke:#2563eb;stroke-width:1.5;stroke-dasharray:5 3}
 .sibling-arrow{fill:#2563eb}

@@ -1,7 +1,7 @@
 /**
  * The dashboard page's model without a browser: snapshots and lifecycle events as they arrive over
- * `/events` (errors as data) give new models, the selection survives refreshes, and the clock of
- * the page follows the server's.
+ * `/events` (errors as data) give new models, the selection survives refreshes, the clock of the
+ * page follows the server's, and LeaderServices show whether they lead and what they hold.
  */
 import { expect } from 'chai';
 import type { LifecycleEvent, ServiceSnapshot, ServiceState } from '../../../lib/index.js';
@@ -9,6 +9,8 @@ import type { DashboardBoot } from '../../../lib/node/dashboard/page.js';
 import {
   initialModel,
   lastCrash,
+  leaseRoles,
+  leaseText,
   logLineOf,
   prerequisiteNames,
   serverNow,
@@ -145,6 +147,75 @@ describe('dashboard page model', () => {
       const model = initialModel(BOOT, 10_000);
       expect(withEvent(model, stateEvent('1', 'init', 'starting', 10_500), 10_000).offset).to.equal(500);
       expect(withEvent(model, stateEvent('1', 'init', 'starting', 9_000), 10_000).offset).to.equal(0);
+    });
+  });
+
+  describe('leaseRoles() and leaseText()', () => {
+    /** Worker(1) → a(2, leads) → job(3); b(4, follows) → job(5) → part(6); Db(7). */
+    function replicas(): DashboardModel {
+      const a = { ...node('2', 'running', node('3', 'running')), leader: true };
+      const b = { ...node('4', 'running', node('5', 'init', node('6', 'init'))), leader: false };
+      const boot: DashboardBoot = {
+        ...BOOT,
+        leases: { '2': { lease: 'jobs', token: '7' }, '4': { lease: 'jobs' } },
+      };
+      return withSnapshot(initialModel(boot, 10_000), node('1', 'running', a, b, node('7', 'running')));
+    }
+    const roles = (model: DashboardModel) => Object.fromEntries(leaseRoles(model));
+    const leader = (id: string, leading: boolean, at: number, extra: object = {}): LifecycleEvent => ({
+      type: 'leader',
+      service: ref(id),
+      at,
+      leader: leading,
+      lease: 'jobs',
+      ...extra,
+    });
+
+    it('marks the leader, the follower and everything the follower holds; other services have no role', () => {
+      const model = replicas();
+      expect(roles(model)).to.deep.equal({ '2': 'leader', '4': 'follower', '5': 'held', '6': 'held' });
+      expect(leaseText(model, '2', 'leader')).to.equal('leader · jobs #7');
+      expect(leaseText(model, '4', 'follower')).to.equal('follower · jobs');
+      expect(leaseText(model, '5', 'held')).to.equal('held · waits for the lease');
+    });
+
+    it('swaps the roles on leader events, with the token of the new term', () => {
+      let model = replicas();
+      const error = { name: 'Error', message: 'renewal failed' };
+      model = withEvent(model, leader('2', false, 40, { reason: error }), 10_000);
+      expect(roles(model)).to.deep.equal({
+        '2': 'follower',
+        '3': 'held',
+        '4': 'follower',
+        '5': 'held',
+        '6': 'held',
+      });
+      model = withEvent(model, leader('4', true, 41, { token: '8' }), 10_000);
+      expect(roles(model)).to.deep.equal({ '2': 'follower', '3': 'held', '4': 'leader' });
+      expect(model.byId.get('4')?.leader).to.equal(true);
+      expect(leaseText(model, '4', 'leader')).to.equal('leader · jobs #8');
+      expect(leaseText(model, '2', 'follower')).to.equal('follower · jobs');
+      expect(logLineOf(leader('2', false, 40, { reason: error }))).to.deep.equal({
+        at: 40,
+        level: 'warn',
+        path: '2',
+        text: 'not leading jobs: Error: renewal failed',
+      });
+    });
+
+    it('leaves the tree alone for a failed acquire of a follower, but shows no follower that is not running', () => {
+      const before = replicas();
+      const failed = withEvent(before, leader('4', false, 50, { reason: 'refused' }), 10_000);
+      expect(failed.tree).to.equal(before.tree);
+      const stopped = withEvent(before, stateEvent('4', 'running', 'stopping', 60), 10_000);
+      expect(roles(stopped)).to.deep.equal({ '2': 'leader' });
+    });
+
+    it('learns the lease of a LeaderService from its first leader event when the boot data lacks it', () => {
+      let model = withSnapshot(initialModel(BOOT, 10_000), { ...node('1', 'running'), leader: false });
+      expect(leaseText(model, '1', 'follower')).to.equal('follower');
+      model = withEvent(model, leader('1', true, 5, { token: '1' }), 10_000);
+      expect(leaseText(model, '1', 'leader')).to.equal('leader · jobs #1');
     });
   });
 

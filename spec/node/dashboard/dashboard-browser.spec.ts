@@ -1,15 +1,16 @@
 /**
  * The dashboard end to end in headless Chromium (spec/browser/chromium.ts picks which): the page of
  * a running Worker shows every service in its state and the `after` edges between siblings, follows
- * a crash and the supervisor's restart within a second, and has working control buttons only with
- * `dashboard: { control: true }`.
+ * a crash and the supervisor's restart within a second, marks the leader, the follower and what it
+ * holds through a failover, and has working control buttons only with `dashboard: { control: true }`.
  * `UPDATE_SCREENSHOT=1` rewrites docs/dashboard.png from the last test.
  */
 import { expect } from 'chai';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { OneForOneSupervisor, Service, type ServiceState } from '../../../lib/index.js';
+import { LeaderService, OneForOneSupervisor, Service, type ServiceState } from '../../../lib/index.js';
+import { createMemoryLease } from '../../../lib/testing/index.js';
 import { launchChromium } from '../../browser/chromium.js';
 import { buildTree, runWorker, until, type RunningWorker, type Tree } from '../monitoring-helpers.js';
 
@@ -155,6 +156,50 @@ describe('Dashboard in Chromium', function () {
     } finally {
       watch.unsubscribe();
     }
+  });
+
+  it('marks the leader, the follower and the services it holds, and follows a failover within a second', async () => {
+    const tree = buildTree();
+    const lease = createMemoryLease({ name: 'jobs' });
+    const a = tree.worker.addDependency(new LeaderService(lease, { name: 'Scheduler A' }));
+    const aJob = a.addDependency(new Service({ name: 'Cron A' }));
+    const b = tree.worker.addDependency(new LeaderService(lease, { name: 'Scheduler B' }));
+    const bJob = b.addDependency(new Service({ name: 'Cron B' }));
+    await open(tree);
+    /** The role the graph shows for each service, and the words of its table row. */
+    const shown = async () =>
+      Promise.all(
+        [a, aJob, b, bJob].map(async ({ id }) => [
+          await page.getAttribute(`#graph g.svc[data-id="${id}"]`, 'data-role'),
+          await page.textContent(`#graph g.svc[data-id="${id}"] text.role`),
+          await page.textContent(`#services tr[data-id="${id}"] span.role`),
+        ]),
+      );
+    const leads = (id: string) => `#graph g.svc[data-id="${id}"][data-role="leader"]`;
+    await page.waitForSelector(leads(a.id), { state: 'attached', timeout: 1000 });
+    expect(await shown()).to.deep.equal([
+      ['leader', '♛ leader', 'leader · jobs #1'],
+      [null, '', ''],
+      ['follower', 'follower', 'follower · jobs'],
+      ['held', 'held', 'held · waits for the lease'],
+    ]);
+    expect(await page.textContent(`#services tr[data-id="${tree.database.id}"] span.role`)).to.equal('');
+    lease.expire(new Error('renewal failed'));
+    await page.waitForSelector(leads(b.id), { state: 'attached', timeout: 1000 });
+    await waitForShown(page, aJob.id, 'stopped');
+    await waitForShown(page, bJob.id, 'running');
+    expect(await shown()).to.deep.equal([
+      ['follower', 'follower', 'follower · jobs'],
+      ['held', 'held', 'held · waits for the lease'],
+      ['leader', '♛ leader', 'leader · jobs #2'],
+      [null, '', ''],
+    ]);
+    await page.click(`#graph g.svc[data-id="${b.id}"]`);
+    expect(await page.textContent('#details [data-field="Lease"]')).to.equal('leader · jobs #2');
+    expect(
+      await page.locator('#log li.warn', { hasText: 'not leading jobs: Error: renewal failed' }).count(),
+    ).to.equal(1);
+    expect(problems).to.deep.equal([]);
   });
 
   it('shows no control buttons when control is off', async () => {

@@ -82,6 +82,29 @@ describe('describeEvent()', () => {
       'warn',
       'event loop blocked 250 ms while running Worker/Db:onStart',
     ],
+    [
+      { type: 'leader', service, at: 0, leader: true, lease: 'jobs', token: '7' },
+      'info',
+      'leading jobs (token 7)',
+    ],
+    [
+      { type: 'leader', service, at: 0, leader: false, lease: 'jobs', reason: boom },
+      'warn',
+      'not leading jobs: TypeError: boom',
+    ],
+    [{ type: 'leader', service, at: 0, leader: false, lease: 'jobs' }, 'info', 'gave up jobs'],
+    [
+      {
+        type: 'state',
+        service,
+        at: 0,
+        from: 'running',
+        to: 'stopping',
+        reason: { type: 'lease-lost', lease: 'jobs', reason: boom },
+      },
+      'info',
+      'running → stopping (lease jobs lost)',
+    ],
   ];
   for (const [event, level, text] of cases) {
     it(`reads ${event.type} as “${text}”`, () => {

@@ -59,6 +59,8 @@ export function reasonText(reason: StopReason | undefined): string | undefined {
       return `supervisor: ${reason.decision}`;
     case 'crash':
       return `crash: ${errorText(reason.error)}`;
+    case 'lease-lost':
+      return `lease ${reason.lease} lost`;
     default:
       return reason.type;
   }
@@ -114,6 +116,14 @@ export function describeEvent(event: LifecycleEvent): LogLine {
       const running = event.running?.length ? ` while running ${event.running.join(', ')}` : '';
       return { level: 'warn', path, text: `event loop blocked ${durationText(event.lagMs)}${running}` };
     }
+    case 'leader':
+      if (event.leader) {
+        const token = event.token === undefined ? '' : ` (token ${event.token})`;
+        return { level: 'info', path, text: `leading ${event.lease}${token}` };
+      }
+      return event.reason === undefined
+        ? { level: 'info', path, text: `gave up ${event.lease}` }
+        : { level: 'warn', path, text: `not leading ${event.lease}: ${errorText(event.reason)}` };
     default: {
       const unknown = event as { type?: unknown };
       return { level: 'info', path, text: String(unknown.type) };

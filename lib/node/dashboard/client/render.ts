@@ -1,13 +1,23 @@
 /**
  * The dashboard page's drawing (runs in the browser): the graph (with the `after` edges between
- * siblings), the services table, the details of the selected service, the event log, the connection
- * pill and the notice line, all from a DashboardModel. Clicks are handed back to main.ts.
+ * siblings and the lease role of leaders, followers and what they hold), the services table, the
+ * details of the selected service, the event log, the connection pill and the notice line, all from
+ * a DashboardModel. Clicks are handed back to main.ts.
  */
 import { SERVICE_STATES } from '../../../state.js';
 import type { ServiceSnapshot } from '../../../snapshot.js';
 import { durationText, errorStack, errorText } from './format.js';
 import { edgePath, GRAPH_METRICS, layoutTree, siblingEdgePath, type GraphEdge } from './graph.js';
-import { lastCrash, prerequisiteNames, treeShape, type DashboardModel, type TimedLogLine } from './state.js';
+import {
+  lastCrash,
+  leaseRoles,
+  leaseText,
+  prerequisiteNames,
+  treeShape,
+  type DashboardModel,
+  type LeaseRole,
+  type TimedLogLine,
+} from './state.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 /** The id of the arrowhead marker of the sibling edges. */
@@ -15,6 +25,10 @@ const ARROW_ID = 'rxmode-after-arrow';
 /** The arrowhead of the sibling edges: a small triangle at the dependent's end. */
 const ARROW_MARKER = { viewBox: '0 0 8 8', refX: 7, refY: 4, markerWidth: 5, markerHeight: 5 };
 const MAX_LOG_LINES = 500;
+/** The longest name a graph box shows in full, with and without a lease mark beside it. */
+const NAME_LENGTH = { plain: 22, marked: 13 } as const;
+/** The short mark at the top right of a graph box. */
+const ROLE_MARK: Record<LeaseRole, string> = { leader: '♛ leader', follower: 'follower', held: 'held' };
 
 /** The buttons of a service with control on. */
 export const ACTIONS = ['restart', 'stop', 'crash'] as const;
@@ -90,6 +104,17 @@ function siblingEdges(edges: readonly GraphEdge[]): SVGElement[] {
   ];
 }
 
+/** `name`, cut to `max` characters with an ellipsis. */
+function shortName(name: string, max: number): string {
+  return name.length > max ? `${name.slice(0, max - 1)}…` : name;
+}
+
+/** Sets `data-role` to the lease role, or removes it. */
+function setRole(node: HTMLElement | SVGElement, role: LeaseRole | undefined): void {
+  if (role) node.dataset.role = role;
+  else delete node.dataset.role;
+}
+
 /** `hh:mm:ss.mmm` in the page's time zone. */
 function clockTime(at: number): string {
   const date = new Date(at);
@@ -103,7 +128,10 @@ function clockTime(at: number): string {
  */
 export function createView(options: ViewOptions): DashboardView {
   let drawnShape = '';
-  const graphNodes = new Map<string, { group: SVGElement; status: SVGElement }>();
+  const graphNodes = new Map<
+    string,
+    { group: SVGElement; label: SVGElement; role: SVGElement; status: SVGElement; name: string }
+  >();
   const rows = new Map<string, Record<string, HTMLElement>>();
   let detailsKey = '';
   let detailsInState: HTMLElement | undefined;
@@ -128,15 +156,21 @@ export function createView(options: ViewOptions): DashboardView {
       const title = svg('title');
       title.textContent = path;
       const label = svg('text', { class: 'name', x: box.x + 10, y: box.y + 19 });
-      label.textContent = name.length > 22 ? `${name.slice(0, 21)}…` : name;
+      label.textContent = shortName(name, NAME_LENGTH.plain);
+      const role = svg('text', {
+        class: 'role',
+        x: box.x + boxWidth - 8,
+        y: box.y + 19,
+        'text-anchor': 'end',
+      });
       const status = svg('text', { class: 'status', x: box.x + 10, y: box.y + 36 });
-      group.append(title, label, status);
+      group.append(title, label, role, status);
       group.addEventListener('click', () => options.onSelect(id));
       group.addEventListener('keydown', (event) => {
         if (event.key === 'Enter' || event.key === ' ') options.onSelect(id);
       });
       drawing.append(group);
-      graphNodes.set(id, { group, status });
+      graphNodes.set(id, { group, label, role, status, name });
     }
     $('graph').replaceChildren(drawing);
   }
@@ -173,6 +207,7 @@ export function createView(options: ViewOptions): DashboardView {
       const cells: Record<string, HTMLElement> = {
         path: el('td', { class: 'path', style: `padding-left:${8 + depth * 16}px` }, node.name),
         state: el('span', { class: 'badge' }),
+        role: el('span', { class: 'role' }),
         inState: el('td'),
         restarts: el('td'),
         start: el('td'),
@@ -183,7 +218,7 @@ export function createView(options: ViewOptions): DashboardView {
         crash: el('td', { class: 'crash' }),
       };
       const row = el('tr', { 'data-id': node.id, 'data-path': node.path });
-      row.append(cells.path!, el('td', {}, cells.state!));
+      row.append(cells.path!, el('td', {}, cells.state!, cells.role!));
       row.append(cells.inState!, cells.restarts!, cells.start!, cells.stop!, cells.flags!, cells.pending!);
       row.append(cells.after!, cells.crash!);
       if (options.control) {
@@ -206,8 +241,12 @@ export function createView(options: ViewOptions): DashboardView {
     cells: Record<string, HTMLElement>,
     node: ServiceSnapshot,
     inState: string,
+    role: LeaseRole | undefined,
   ): void {
     cells.row!.dataset.state = node.state;
+    setRole(cells.row!, role);
+    setRole(cells.role!, role);
+    cells.role!.textContent = role ? leaseText(model, node.id, role) : '';
     cells.row!.classList.toggle('selected', node.id === model.selected);
     cells.state!.dataset.state = node.state;
     cells.state!.textContent = node.state;
@@ -222,9 +261,10 @@ export function createView(options: ViewOptions): DashboardView {
   }
 
   /** Rebuilds the details of the selected service when they change; time in state is updated in place. */
-  function drawDetails(model: DashboardModel, now: number): void {
+  function drawDetails(model: DashboardModel, now: number, roles: ReadonlyMap<string, LeaseRole>): void {
     const node = model.selected === undefined ? undefined : model.byId.get(model.selected);
     if (!node) return;
+    const role = roles.get(node.id);
     const crash = model.crashes.get(node.id);
     const inState = el('span', {}, durationText(now - node.since));
     const fields: [string, Node | string][] = [
@@ -241,6 +281,7 @@ export function createView(options: ViewOptions): DashboardView {
       ['Children', String(node.children.length)],
       ['Last crash', node.crashReason ?? (crash ? errorText(crash.error) : 'none')],
     ];
+    if (role) fields.splice(3, 0, ['Lease', leaseText(model, node.id, role)]);
     const stack = crash ? errorStack(crash.error) : undefined;
     const key = JSON.stringify([node.since, fields.map(([, v]) => (typeof v === 'string' ? v : '')), stack]);
     if (key === detailsKey && detailsInState) {
@@ -271,18 +312,23 @@ export function createView(options: ViewOptions): DashboardView {
         drawGraph(tree);
         drawTable(tree);
       }
+      const roles = leaseRoles(model);
       for (const node of model.byId.values()) {
         const inState = durationText(now - node.since);
+        const role = roles.get(node.id);
         const graph = graphNodes.get(node.id);
         if (graph) {
           graph.group.dataset.state = node.state;
+          setRole(graph.group, role);
           graph.group.classList.toggle('selected', node.id === model.selected);
+          graph.label.textContent = shortName(graph.name, role ? NAME_LENGTH.marked : NAME_LENGTH.plain);
+          graph.role.textContent = role ? ROLE_MARK[role] : '';
           graph.status.textContent = `${node.state} · ${inState}`;
         }
         const row = rows.get(node.id);
-        if (row) updateRow(model, row, node, inState);
+        if (row) updateRow(model, row, node, inState, role);
       }
-      drawDetails(model, now);
+      drawDetails(model, now, roles);
     },
 
     appendLog(line) {
