@@ -40,7 +40,7 @@ export default tseslint.config(
   },
   {
     files: ['lib/**/*.ts'],
-    ignores: ['lib/node/**'],
+    ignores: ['lib/node/**', 'lib/lease/**'],
     rules: {
       'no-restricted-imports': [
         'error',

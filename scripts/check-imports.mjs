@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const ts = createRequire(import.meta.url)('typescript');
 
 /** The wings: folders under the root that may import the core, which never imports them. */
-const WINGS = ['node', 'otel', 'prometheus', 'angular', 'testing'];
+const WINGS = ['node', 'otel', 'prometheus', 'angular', 'testing', 'lease'];
 
 /**
  * The only imports allowed from one wing into another. `rxmode/node` serves `/metrics` through

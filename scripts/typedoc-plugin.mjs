@@ -29,6 +29,18 @@ const MODULES = {
     'rxmode/angular',
     'Angular providers that start services with an injector and stop them with it (optional peer `@angular/core`).',
   ],
+  'lease/postgres': [
+    'rxmode/lease/postgres',
+    'A LeaderService lease held as a PostgreSQL session advisory lock (optional peer `pg`). Node only.',
+  ],
+  'lease/redis': [
+    'rxmode/lease/redis',
+    'A LeaderService lease held as a Redis key with a ttl (optional peer `redis`). Node only.',
+  ],
+  'lease/etcd': [
+    'rxmode/lease/etcd',
+    'A LeaderService lease held as an etcd election key under a lease (optional peer `etcd3`). Node only.',
+  ],
 };
 
 /** @param {import('typedoc').Application} app */

@@ -36,6 +36,9 @@ const ENTRIES: readonly { id: string; dir: string; probe: string; browser: boole
   { id: 'rxmode/otel', dir: 'otel/', probe: 'instrument', browser: true },
   { id: 'rxmode/prometheus', dir: 'prometheus/', probe: 'collectMetrics', browser: false },
   { id: 'rxmode/angular', dir: 'angular/', probe: 'provideServices', browser: true },
+  { id: 'rxmode/lease/postgres', dir: 'lease/postgres/', probe: 'postgresLease', browser: false },
+  { id: 'rxmode/lease/redis', dir: 'lease/redis/', probe: 'redisLease', browser: false },
+  { id: 'rxmode/lease/etcd', dir: 'lease/etcd/', probe: 'etcdLease', browser: false },
 ];
 
 /**
