@@ -51,7 +51,7 @@ export function leaseSettings(
   }
   return {
     name: o.name,
-    key: (o.key) ?? `${defaults.keyPrefix}${o.name}`,
+    key: o.key ?? `${defaults.keyPrefix}${o.name}`,
     ttlMs,
     renewEveryMs: Math.floor(ttlMs / 3),
     marginMs: Math.max(100, Math.floor(ttlMs / 5)),
