@@ -13,31 +13,10 @@ import { LeaseLostError } from '../../lib/lease/term.js';
 import etcd from './fixtures/engines/etcd.js';
 import { startEtcd } from './support/etcd.js';
 import type { EngineServer } from './support/failover-suite.js';
+import { settledWithin, sleep } from './support/timing.js';
 
 /** etcd's own minimum with its default election timeout: renewals every 667 ms, trusted 1.6 s. */
 const TTL = 2_000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** What `promise` settled with within `ms`, or 'pending'. */
-async function settledWithin<T>(
-  promise: Promise<T>,
-  ms: number,
-): Promise<{ value: T } | { error: unknown } | 'pending'> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const pending = new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), ms)));
-  try {
-    return await Promise.race([
-      promise.then(
-        (value) => ({ value }),
-        (error: unknown) => ({ error }),
-      ),
-      pending,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Resolves once `check()` holds, polling every 50 ms; fails after `ms`. */
 async function eventually(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {

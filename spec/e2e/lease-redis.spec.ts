@@ -11,30 +11,9 @@ import { redisLease } from '../../lib/lease/redis/index.js';
 import redis, { type RedisFixtureClient } from './fixtures/engines/redis.js';
 import { startRedis } from './support/redis.js';
 import type { EngineServer } from './support/failover-suite.js';
+import { settledWithin, sleep } from './support/timing.js';
 
 const TTL = 1_500; // renewals every 500 ms, trusted until 1 200 ms after the last one, polls every 75 ms
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** What `promise` settled with within `ms`, or 'pending'. */
-async function settledWithin<T>(
-  promise: Promise<T>,
-  ms: number,
-): Promise<{ value: T } | { error: unknown } | 'pending'> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const pending = new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), ms)));
-  try {
-    return await Promise.race([
-      promise.then(
-        (value) => ({ value }),
-        (error: unknown) => ({ error }),
-      ),
-      pending,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Records the timers that code under `lib/lease/` sets itself (not node-redis's own), until `restore()`: `pending()` lists those neither fired nor cleared. */
 function trackLeaseTimers() {

@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { EngineFixture } from '../fixtures/engines/engine-fixture.js';
 import { nextLeader, Replica, type ReplicaEvent } from './replicas.js';
+import { sleep } from './timing.js';
 
 /** A real engine server the suite can halt and start again on the same port and data. */
 export interface EngineServer {
@@ -32,8 +33,6 @@ export interface FailoverOptions {
   /** The lease ttl, in ms. */
   readonly ttlMs: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Defines the suite (a mocha `describe`) for one engine. */
 export function describeFailover(options: FailoverOptions): void {
