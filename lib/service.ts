@@ -1,47 +1,41 @@
 /**
- * The Service façade: identity, the one state in one BehaviorSubject, the public methods and the
- * state transitions. The start and stop sequences (`internal/start-run.ts`, `internal/stop-sequence.ts`),
- * the children (`children.ts`), the work (`internal/work.ts`) and the waits live beside it.
+ * The Service façade: identity, the one state in one BehaviorSubject, the public methods, the state
+ * transitions and the synchronous paths of a leaf. The start and stop sequences (`internal/start-run.ts`,
+ * `internal/stop-sequence.ts`), the children (`children.ts`, `internal/dependencies.ts`), the work
+ * (`internal/service-work.ts`), the waits (`internal/waits.ts`) and `stop$` (`internal/stop-signal.ts`)
+ * live beside it.
  */
-import {
-  BehaviorSubject,
-  Observable,
-  Subject,
-  asyncScheduler,
-  filter,
-  firstValueFrom,
-  takeUntil,
-} from 'rxjs';
+import { BehaviorSubject, Subject, asyncScheduler, takeUntil, type Observable } from 'rxjs';
 import type { MonoTypeOperatorFunction, ObservableInput, SchedulerLike } from 'rxjs';
-import { RESOLVED, startChildren, stopChildren, sweepChildren } from './children.js';
-import { hasPrerequisitesRunning } from './internal/sibling-graph.js';
+import { RESOLVED, startChildren } from './children.js';
 import { DiagFlags, type Diag } from './diag.js';
 import { parseDuration, type Duration } from './duration.js';
-import { InvalidRunError, InvalidStateError, ServiceStopError } from './errors.js';
+import { InvalidRunError, InvalidStateError } from './errors.js';
 import type { LifecycleEvent, ServiceRef, StopReason } from './events.js';
 import { flushDecorated, registerDecorated } from './internal/decorated.js';
+import { adopt, checkAfter, isDueToStart, removeChild, warnIdle } from './internal/dependencies.js';
 import { deliverEvents, publishEvent, queueEvent } from './internal/event-queue.js';
 import { show } from './internal/format.js';
 import { callHook, hasStartHooks, hasStopHooks, type HookName } from './internal/hooks.js';
 import type { LifecycleSettings, WorkStop } from './internal/host.js';
 import { noop } from './internal/noop.js';
-import { runStart, StartRun } from './internal/start-run.js';
-import { StopRun } from './internal/stop-run.js';
-import { armDeadline, runStop } from './internal/stop-sequence.js';
+import { checkSignal, restart, runStart, startAfter, startEnded, StartRun } from './internal/start-run.js';
+import { StopRun, type StopStep } from './internal/stop-run.js';
+import { beginStop, reportCrash, runStop, stopAgain } from './internal/stop-sequence.js';
 import { ServiceWork, type Registration } from './internal/service-work.js';
-import { StopSignal } from './internal/stop-signal.js';
+import { StopSignal, stopNotice } from './internal/stop-signal.js';
 import * as $ from './internal/symbols.js';
-import { sleep, ticks, waitFirst, waitFor, waitMany } from './internal/waits.js';
-import type { WaitFirstResult, WaitHost, WaitResult } from './internal/waits.js';
+import * as waits from './internal/waits.js';
+import type { WaitFirstResult, WaitResult } from './internal/waits.js';
 import { cronDef, taskDef, timerDef } from './internal/work-defs.js';
 import { isObservableInput, type WorkDef } from './internal/work.js';
 import { silentLogger, type Logger } from './logger.js';
-import { prerequisitesOption, resolveServiceOptions, type ResolvedOptions } from './options.js';
+import { resolveServiceOptions, type ResolvedOptions } from './options.js';
 import type { CronOptions, ServiceOptions, TaskOptions } from './options.js';
 import { snapshotOf, type ServiceSnapshot } from './snapshot.js';
 import { canTransition, isShouldStop, type ServiceState } from './state.js';
 import { assertTeardown, type Teardown } from './teardown.js';
-import { parseInterval, type TimerOptions, type TimerTick } from './timer.js';
+import type { TimerOptions, TimerTick } from './timer.js';
 
 /** Options of `addDependency` and `addRuntimeDependency`. */
 export interface DependencyOptions {
@@ -59,8 +53,6 @@ export type ReadonlyBehaviorSubject<V> = Observable<V> & { readonly value: V; ge
 
 /** The children of a childless service: shared, so frozen (it is replaced on the first add). */
 const NO_CHILDREN = Object.freeze([]) as unknown as Service<any>[];
-/** Errors already logged, so an escalated crash is reported once. */
-const reported = new WeakSet<object>();
 let nextId = 0;
 /** Bumped whenever a service is attached or detached: cached paths are stale then. */
 let treeEpoch = 0;
@@ -193,9 +185,8 @@ export class Service<T = never> implements AsyncDisposable {
   }
   /** Aborted when the current run starts stopping; a new signal per run. */
   get signal(): AbortSignal {
-    return this.#stopSignalOf().signal(
-      this.shouldStop ? (this.#stopReason ?? { type: 'manual' }) : undefined,
-    );
+    const stopped = this.shouldStop ? (this.#stopReason ?? { type: 'manual' }) : undefined;
+    return (this.#stopSignal ??= new StopSignal(this)).signal(stopped);
   }
   /** Values produced by `run()`; the same Observable across restarts; never errors. */
   get run$(): Observable<T> {
@@ -210,17 +201,7 @@ export class Service<T = never> implements AsyncDisposable {
    * while the service is stopping, stopped or crashed gets the last reason at once.
    */
   get stop$(): Observable<StopReason> {
-    return (this.#stop$ ??= new Observable<StopReason>((subscriber) => {
-      if (this.shouldStop) {
-        subscriber.next(this.#stopReason ?? { type: 'manual' });
-        subscriber.complete();
-        return undefined;
-      }
-      return this.#onStopBegin((reason) => {
-        subscriber.next(reason);
-        subscriber.complete();
-      });
-    }));
+    return (this.#stop$ ??= stopNotice(this));
   }
   /** The service as it appears in events and errors. */
   get ref(): ServiceRef {
@@ -290,21 +271,7 @@ export class Service<T = never> implements AsyncDisposable {
 
   /** @internal */
   [$.onStopBegin](waiter: (reason: StopReason) => void): () => void {
-    return this.#onStopBegin(waiter);
-  }
-
-  #onStopBegin(waiter: (reason: StopReason) => void): () => void {
-    return this.#stopSignalOf().onStopBegin(waiter);
-  }
-
-  #stopSignalOf(): StopSignal {
-    // `signal.reason` of a stop: an `AbortError` whose `cause` is the StopReason
-    return (this.#stopSignal ??= new StopSignal((reason) => {
-      const verb = reason.type === 'crash' ? 'crashing' : 'stopping';
-      const error = new Error(`${this.path} is ${verb} (${reason.type})`, { cause: reason });
-      error.name = 'AbortError';
-      return error;
-    }));
+    return (this.#stopSignal ??= new StopSignal(this)).onStopBegin(waiter);
   }
 
   /** stop$ emits, `signal` aborts: the first thing every stop and crash does. */
@@ -316,6 +283,11 @@ export class Service<T = never> implements AsyncDisposable {
   /** True while a crash teardown is still under way (the state already says `crashed`). */
   #isCrashTearingDown(): boolean {
     return this.#stopRun !== undefined && this.#state$.value === 'crashed';
+  }
+
+  /** @internal */
+  [$.crashTeardown](): Promise<void> | undefined {
+    return this.#isCrashTearingDown() ? this.#stopRun!.promise : undefined;
   }
 
   /** @internal Calls a hook, emitting a `hook` event when it is overridden; its promise, if any. */
@@ -362,26 +334,16 @@ export class Service<T = never> implements AsyncDisposable {
     const timeoutMs =
       options?.timeout === undefined ? this.#opts.startTimeoutMs : parseDuration(options.timeout, 'timeout');
     const signal = options?.signal;
-    if (
-      signal !== undefined &&
-      typeof (signal as Partial<AbortSignal> | null)?.addEventListener !== 'function'
-    ) {
-      throw new TypeError(`signal must be an AbortSignal; received ${show(signal)}`);
-    }
+    if (signal !== undefined) checkSignal(signal);
     const state = this.state;
     if (state === 'running') return RESOLVED;
     if (state === 'starting') return this.#startRun?.promise ?? this.waitFor('running');
     if (state === 'stopping' || this.#isCrashTearingDown()) {
-      const isOvertaken = this.#overtaking();
-      const again = (): Promise<void> => (isOvertaken() ? RESOLVED : this.start(options));
-      return this.#stopRun!.promise!.then(again, again);
+      return startAfter(this, this.#stopRun!.promise!, options, true);
     }
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
     const loading = this.#work?.ready(); // croner, when a cron job is the first to need it
-    if (loading) {
-      const isOvertaken = this.#overtaking();
-      return loading.then(() => (isOvertaken() ? undefined : this.start(options)));
-    }
+    if (loading) return startAfter(this, loading, options, false);
     if (timeoutMs === undefined && signal === undefined && !hasStartHooks(this, Service.prototype)) {
       return this.#startSync();
     }
@@ -434,27 +396,13 @@ export class Service<T = never> implements AsyncDisposable {
       this.#setState('running', undefined, this.#work || this.#children.length > 0 ? undefined : t0);
       return RESOLVED;
     }
-    // the work failed (a crash) or stopped the service at once
-    const ending = this.#stopRun?.promise ?? RESOLVED;
-    if (this.state !== 'crashed') return ending.then(noop, noop);
-    const error = this.#crashReason;
-    return ending.then(() => Promise.reject(error as Error));
+    return startEnded(this, this.#stopRun?.promise); // the work failed (a crash) or stopped it at once
   }
 
   /** @internal The last step of a start. */
   [$.enterRunning](): void {
     this.#startRun = undefined;
     this.#setState('running');
-  }
-
-  /**
-   * A check that turns true once a later `stop()` call, a stop of the parent or the removal from it
-   * overtakes a start or restart that waits: it then gives way.
-   */
-  #overtaking(): () => boolean {
-    const calls = this.#stopCalls;
-    const parent = this.#parent;
-    return () => this.#stopCalls !== calls || this.#parent !== parent || this.#isLeftBehind();
   }
 
   /** @internal The step of the start in flight. */
@@ -525,24 +473,23 @@ export class Service<T = never> implements AsyncDisposable {
     return this.stop();
   }
 
-  /** @internal A stop asked for by the parent: it runs under the parent's deadline. */
-  [$.stopAsChild](reason: StopReason, parentRun: StopRun): Promise<void> {
+  /**
+   * @internal A stop asked for by the parent: under the parent's deadline when the parent stops
+   * (`parentRun`), else (`removeDependency`) under a budget of its own.
+   */
+  [$.stopAsChild](reason: StopReason, parentRun?: StopRun): Promise<void> {
     return this.#stop(reason, parentRun);
   }
 
   #stop(reason: StopReason, parentRun: StopRun | undefined): Promise<void> {
-    const current = this.#stopRun;
     switch (this.state) {
       case 'init':
         this.#stopFromInit(reason);
         return RESOLVED;
       case 'stopped':
-        return sweepChildren(this, parentRun, (run) => armDeadline(this, run));
       case 'crashed':
       case 'stopping':
-        if (!current) return sweepChildren(this, parentRun, (run) => armDeadline(this, run));
-        if (parentRun) parentRun.join(current);
-        return this.state === 'crashed' ? current.promise!.then(noop, noop) : current.promise!;
+        return stopAgain(this, this.#stopRun, parentRun);
     }
     const startRun = this.#startRun;
     this.#startRun = undefined;
@@ -559,22 +506,11 @@ export class Service<T = never> implements AsyncDisposable {
       this[$.onStopBegun]?.(RESOLVED);
       return RESOLVED;
     }
-    const run = new StopRun(this, reason, parentRun, false);
-    this.#stopRun = run;
-    // a hookless service stops synchronously as long as its children do
-    const children = isHookless ? ((run.step = 'children'), stopChildren(this, run)) : undefined;
-    if (isHookless && !children) {
-      run.step = 'done';
-      this[$.finishStop](run);
-      startRun?.end(RESOLVED);
-      const stopped = run.errors ? Promise.reject(new ServiceStopError(this.ref, run.errors)) : RESOLVED;
-      this[$.onStopBegun]?.(stopped);
-      return stopped;
-    }
-    run.promise = runStop(this, run, startInFlight || undefined, children);
-    startRun?.end(run.promise);
-    this[$.onStopBegun]?.(run.promise);
-    return run.promise;
+    const run = (this.#stopRun = new StopRun(this, reason, parentRun, false));
+    const stopping = beginStop(this, run, isHookless, startInFlight || undefined);
+    startRun?.end(run.promise ?? RESOLVED);
+    this[$.onStopBegun]?.(stopping);
+    return stopping;
   }
 
   /** @internal The end of a stop: `stopped` (a crash teardown stays `crashed`), the parent told. */
@@ -596,15 +532,14 @@ export class Service<T = never> implements AsyncDisposable {
     for (const child of this.#children) if (child.state === 'init') child.#stopFromInit(parentReason);
   }
 
-  /**
-   * True when the parent has stopped (or crashed) or is stopping past the step that stops its
-   * children: a start now would leave this service running under a stopped parent.
-   */
-  #isLeftBehind(): boolean {
-    const parent = this.#parent;
-    if (!parent?.shouldStop) return false;
-    const step = parent.#stopRun?.step;
-    return step !== 'onCrash' && step !== 'start-hook' && step !== 'onStop';
+  /** @internal */
+  get [$.stopCalls](): number {
+    return this.#stopCalls;
+  }
+
+  /** @internal */
+  get [$.stopStep](): StopStep | undefined {
+    return this.#stopRun?.step;
   }
 
   /** @internal True when this service or a descendant is starting, running or stopping (a crash teardown too). */
@@ -632,17 +567,8 @@ export class Service<T = never> implements AsyncDisposable {
    *
    * @throws InvalidStateError while stopping.
    */
-  async restart(): Promise<void> {
-    if (this.state === 'stopping') throw new InvalidStateError(this.ref, 'stopping', 'restart');
-    const isOvertaken = this.#overtaking(); // then the service stays stopped
-    if (this.state === 'starting') await this.start().catch(noop);
-    if (isOvertaken()) return;
-    await this.#stop({ type: 'restart' }, undefined);
-    if (isOvertaken()) return;
-    const pending = this[$.callHook]('onRestart');
-    if (pending) await pending;
-    if (isOvertaken()) return;
-    await this.start();
+  restart(): Promise<void> {
+    return restart(this, () => this.#stop({ type: 'restart' }, undefined));
   }
 
   /**
@@ -659,15 +585,9 @@ export class Service<T = never> implements AsyncDisposable {
     this.#startRun = undefined;
     const reason: StopReason = { type: 'crash', error };
     this.#setState('crashed', reason);
-    this[$.emit]({ type: 'crash', service: this.ref, at: this.#since, error });
-    const isObject = typeof error === 'object' && error !== null;
-    if (!isObject || !reported.has(error)) {
-      if (isObject) reported.add(error);
-      this.logger.error({ service: this.path, err: error }, 'crashed');
-    }
+    reportCrash(this, error, this.#since);
     this.#announceStop(reason);
-    const run = new StopRun(this, reason, undefined, true);
-    this.#stopRun = run;
+    const run = (this.#stopRun = new StopRun(this, reason, undefined, true));
     // a crash teardown that timed out was already reported as a stop-timeout event and logged
     run.promise = runStop(this, run, undefined).catch(noop);
     startRun?.end(run.promise, { error });
@@ -688,9 +608,8 @@ export class Service<T = never> implements AsyncDisposable {
   // ─── waiting ────────────────────────────────────────────────────────────────────────────────
 
   /** Resolves once the service is stopped, or crashed and torn down. */
-  async waitUntilStopped(): Promise<void> {
-    await firstValueFrom(this.#state$.pipe(filter((state) => state === 'stopped' || state === 'crashed')));
-    if (this.#isCrashTearingDown()) await this.#stopRun!.promise!.then(noop, noop);
+  waitUntilStopped(): Promise<void> {
+    return waits.waitUntilStopped(this);
   }
 
   /**
@@ -700,21 +619,7 @@ export class Service<T = never> implements AsyncDisposable {
    * `crashed`); `signal.reason` when aborted; TypeError for an invalid state or timeout.
    */
   waitFor(state: ServiceState, options?: { timeout?: Duration; signal?: AbortSignal }): Promise<void> {
-    const valid: readonly string[] = ['init', 'starting', 'running', 'stopping', 'stopped', 'crashed'];
-    if (!valid.includes(state)) throw new TypeError(`state must be a ServiceState; received ${show(state)}`);
-    const timeoutMs = options?.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout');
-    return waitFor(
-      {
-        ...this.#waitHost(),
-        ref: this.ref,
-        state$: this.#state$,
-        crashReason: () => this.#crashReason,
-        teardown: () => (this.#isCrashTearingDown() ? this.#stopRun!.promise : undefined),
-      },
-      state,
-      timeoutMs,
-      options?.signal,
-    );
+    return waits.waitFor(this, state, options);
   }
 
   /**
@@ -724,7 +629,7 @@ export class Service<T = never> implements AsyncDisposable {
    * @throws TypeError for an invalid duration.
    */
   sleep(duration: Duration): Promise<boolean> {
-    return sleep(this.#waitHost(), parseDuration(duration, 'duration'));
+    return waits.sleep(this, duration);
   }
 
   /**
@@ -734,9 +639,7 @@ export class Service<T = never> implements AsyncDisposable {
    * @throws the input's error (as a rejection); TypeError for an invalid timeout.
    */
   wait<V>(input: ObservableInput<V>, options?: { timeout?: Duration }): Promise<WaitResult<V>> {
-    return this.waitMany([input], options).then((r) =>
-      r.stopped || r.timedOut ? r : { result: r.result[0] as V, stopped: false, timedOut: false },
-    );
+    return this.waitMany([input], options).then(waits.firstResult<V>);
   }
 
   /** Waits for every input (see {@link wait}); the result lists their results in input order. */
@@ -744,14 +647,12 @@ export class Service<T = never> implements AsyncDisposable {
     inputs: ObservableInput<unknown>[],
     options?: { timeout?: Duration },
   ): Promise<WaitResult<unknown[]>> {
-    if (!Array.isArray(inputs)) throw new TypeError(`inputs must be an array; received ${show(inputs)}`);
-    const timeoutMs = options?.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout');
-    return waitMany(this.#waitHost(), inputs, timeoutMs);
+    return waits.waitMany(this, inputs, options);
   }
 
   /** The index and result of the first input to finish (complete or resolve), or `index: -1` on a stop. */
   waitFirst(...inputs: ObservableInput<unknown>[]): Promise<WaitFirstResult> {
-    return waitFirst(this.#waitHost(), inputs);
+    return waits.waitFirst(this, inputs);
   }
 
   /**
@@ -761,17 +662,7 @@ export class Service<T = never> implements AsyncDisposable {
    * @throws TypeError for a non-positive interval.
    */
   itertimer(interval: Duration, options?: TimerOptions): AsyncIterable<TimerTick> {
-    const intervalMs = parseInterval(interval);
-    const execFirst = options?.execFirst ?? false;
-    return { [Symbol.asyncIterator]: () => ticks(this.#waitHost(), intervalMs, execFirst) };
-  }
-
-  #waitHost(): WaitHost {
-    return {
-      scheduler: this.scheduler,
-      shouldStop: () => this.shouldStop,
-      onStopBegin: (waiter) => this.#onStopBegin(waiter),
-    };
+    return waits.itertimer(this, interval, options);
   }
 
   /** `takeUntil(stop$)`, safe for subscribers that arrive after the stop began. */
@@ -826,9 +717,8 @@ export class Service<T = never> implements AsyncDisposable {
    *
    * @remarks Adding the same child again is a no-op; a stopped or idle child moves from another
    * parent; a running one cannot. On a running parent the child stays idle (a warning is logged):
-   * use {@link addRuntimeDependency} to start it too. `after` names siblings (children already
-   * added) the child needs running first: with `startConcurrency: 'parallel'` it starts as soon as
-   * they run, and with `stopConcurrency: 'parallel'` they stop only once it has stopped (section 3.6).
+   * use {@link addRuntimeDependency} to start it too. `after` names the siblings the child needs
+   * running first (see {@link DependencyOptions.after}).
    * @throws TypeError when `child` is not a Service or is this service or one of its ancestors, or
    * when `after` names anything but other children of this service; InvalidStateError when the child
    * runs under another parent.
@@ -843,66 +733,7 @@ export class Service<T = never> implements AsyncDisposable {
   addDependency<S extends Service<any>>(child: S, options?: DependencyOptions): S {
     const isNew = child instanceof Service && child.#parent !== this;
     this.#addChild(child, options);
-    if (isNew && this.state === 'running') {
-      this.logger.warn(
-        { service: this.path, child: child.path },
-        'addDependency() on a running service does not start the child; use addRuntimeDependency()',
-      );
-    }
-    return child;
-  }
-
-  /** Validates `options.after` (siblings), then adds the child with those prerequisites. */
-  #addChild(child: Service<any>, options: DependencyOptions | undefined): void {
-    if (options === undefined) {
-      this[$.insertChild](this.#children.length, child);
-      return;
-    }
-    const isSibling = (s: unknown): s is Service<any> => s instanceof Service && s.#parent === this;
-    const after = prerequisitesOption(options, child, isSibling);
-    if (after.length > 0 && child instanceof Service && child.#parent === this) {
-      throw new TypeError(
-        `${child.path} is already a child of ${this.path}: its after is set when it is added`,
-      );
-    }
-    this[$.insertChild](this.#children.length, child);
-    if (after.length > 0) child.#after = after;
-  }
-
-  /** @internal The siblings this service needs running first (`after`), in the order given. */
-  get [$.prerequisites](): readonly Service<any>[] {
-    return this.#after ?? NO_CHILDREN;
-  }
-
-  /** @internal Adds a child at `index` (supervisors keep a crashed child's slot for its replacement). */
-  protected [$.insertChild]<S extends Service<any>>(index: number, child: S): S {
-    if (!(child instanceof Service)) throw new TypeError(`child must be a Service; received ${show(child)}`);
-    if (child.#parent === this) return child;
-    if ((child as Service<any>) === this) throw new TypeError(`${this.path} cannot depend on itself`);
-    for (let s = this.#parent; s; s = s.#parent) {
-      if (s === child)
-        throw new TypeError(`child ${child.path} cannot be added to its own descendant ${this.path}`);
-    }
-    const old = child.#parent;
-    if (old) {
-      const dependent = old.#children.find((sibling) => sibling.#after?.includes(child));
-      if (dependent) {
-        const operation = `move to another parent (${dependent.path} names it in after)`;
-        throw new InvalidStateError(child.ref, child.state, operation);
-      }
-      const state = child.state;
-      if (state === 'starting' || state === 'running' || state === 'stopping') {
-        throw new InvalidStateError(child.ref, state, `move to another parent (${this.path})`);
-      }
-      old.#detach(child);
-    }
-    if (this.#children === NO_CHILDREN) this.#children = [];
-    child.#after = undefined; // edges belong to one set of siblings
-    if (index >= this.#children.length) this.#children.push(child);
-    else this.#children.splice(Math.max(0, index), 0, child);
-    child.#parent = this;
-    treeEpoch++;
-    if (this.#isObserved()) this.#childEvent(child.ref, 'added');
+    if (isNew && this.state === 'running') warnIdle(this, child);
     return child;
   }
 
@@ -911,50 +742,49 @@ export class Service<T = never> implements AsyncDisposable {
     const state = this.state;
     if (state === 'stopping') throw new InvalidStateError(this.ref, state, 'add a runtime dependency');
     this.#addChild(child, options);
-    const isPastChildren =
-      state === 'running' || (state === 'starting' && this.#startRun?.phase === 'onStarted');
-    if (isPastChildren && !this[$.holdsChildren]?.() && hasPrerequisitesRunning(this, child)) {
-      await child.start();
-    }
+    if (isDueToStart(this, child, state)) await child.start();
     return child;
   }
 
   /** Stops a child (and what it runs), then detaches it. */
   async removeDependency(child: Service<any>): Promise<void> {
     if (!(child instanceof Service)) throw new TypeError(`child must be a Service; received ${show(child)}`);
-    if (child.#parent !== this) return;
-    const dependent = this.#children.find((sibling) => sibling.#after?.includes(child));
-    if (dependent) {
-      const operation = `removeDependency (${dependent.path} names it in after)`;
-      throw new InvalidStateError(child.ref, child.state, operation);
+    return removeChild(this, child);
+  }
+
+  /** Validates `options.after` (siblings), then adds the child with those prerequisites. */
+  #addChild(child: Service<any>, options: DependencyOptions | undefined): void {
+    const after = options === undefined ? undefined : checkAfter(this, child, options, isService);
+    this[$.insertChild](this.#children.length, child);
+    if (after) child.#after = after;
+  }
+
+  /** @internal Adds a child at `index` (supervisors keep a crashed child's slot for its replacement). */
+  protected [$.insertChild]<S extends Service<any>>(index: number, child: S): S {
+    if (!(child instanceof Service)) throw new TypeError(`child must be a Service; received ${show(child)}`);
+    if (child.#parent !== this) adopt(this, child, index);
+    return child;
+  }
+
+  /** @internal */
+  [$.link](child: Service<any>, index: number | undefined): void {
+    const children = this.#children === NO_CHILDREN ? (this.#children = []) : this.#children;
+    if (index !== undefined) {
+      if (index >= children.length) children.push(child);
+      else children.splice(Math.max(0, index), 0, child);
+    } else {
+      const at = children.indexOf(child);
+      if (at < 0) return;
+      children.splice(at, 1);
     }
-    const reason: StopReason = { type: 'parent', parent: this.path };
-    let failure: { error: unknown } | undefined;
-    // a start that was waiting for this stop may begin before the detach: stop that one too
-    do {
-      try {
-        await child.#stop(reason, undefined);
-      } catch (error) {
-        failure ??= { error }; // the first stop's outcome is what removeDependency() reports
-      }
-    } while (child.#parent === this && child[$.isBusy]());
-    if (child.#parent === this) this.#detach(child);
-    if (failure) throw failure.error;
-  }
-
-  #detach(child: Service<any>): void {
-    const index = this.#children.indexOf(child);
-    if (index < 0) return;
-    const ref = this.#isObserved() ? child.ref : undefined; // the path it had while attached
-    this.#children.splice(index, 1);
-    child.#parent = undefined;
-    child.#after = undefined;
+    child.#parent = index === undefined ? undefined : this;
+    child.#after = undefined; // edges belong to one set of siblings
     treeEpoch++;
-    if (ref) this.#childEvent(ref, 'removed');
   }
 
-  #childEvent(child: ServiceRef, op: 'added' | 'removed'): void {
-    this[$.emit]({ type: 'child', service: this.ref, at: this.scheduler.now(), child, op });
+  /** @internal The siblings this service needs running first (`after`), in the order given. */
+  get [$.prerequisites](): readonly Service<any>[] {
+    return this.#after ?? NO_CHILDREN;
   }
 
   /** @internal How the children start and stop, and the stop budget. */
@@ -981,4 +811,9 @@ export class Service<T = never> implements AsyncDisposable {
       essential: this.#opts.essential,
     });
   }
+}
+
+/** The `instanceof Service` check, for the modules that cannot import `Service`. */
+function isService(value: unknown): value is Service<any> {
+  return value instanceof Service;
 }

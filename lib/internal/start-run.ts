@@ -2,11 +2,29 @@
  * One start of one service that is not a leaf's synchronous start: the step it is in, the hook in
  * flight, whether a stop or crash ended it, and the steps themselves (section 3.1 of the contract).
  */
-import { startChildren } from '../children.js';
-import { StartTimeoutError } from '../errors.js';
+import { RESOLVED, startChildren } from '../children.js';
+import type { Duration } from '../duration.js';
+import { InvalidStateError, StartTimeoutError } from '../errors.js';
+import { show } from './format.js';
 import type { LifecycleHost } from './host.js';
 import { noop } from './noop.js';
-import { beginFirstStart, callHook, enterRunning, onStopBegin, startPhase, startWork } from './symbols.js';
+import type { StopStep } from './stop-run.js';
+import {
+  beginFirstStart,
+  callHook,
+  enterRunning,
+  onStopBegin,
+  startPhase,
+  startWork,
+  stopCalls,
+  stopStep,
+} from './symbols.js';
+
+/** The options of `start()`. */
+interface StartOptions {
+  timeout?: Duration;
+  signal?: AbortSignal;
+}
 
 /** @internal The bookkeeping of one start. */
 export class StartRun {
@@ -139,4 +157,83 @@ export function stuckStart(host: LifecycleHost, phase: string): { path: string; 
     phase = child[startPhase] ?? 'onStart';
   }
   return { path: service.path, phase };
+}
+
+/** @internal Checks the `signal` option of `start()`. */
+export function checkSignal(signal: unknown): void {
+  if (typeof (signal as Partial<AbortSignal> | null)?.addEventListener !== 'function') {
+    throw new TypeError(`signal must be an AbortSignal; received ${show(signal)}`);
+  }
+}
+
+/**
+ * @internal The promise of a synchronous start that ended before `running` (its work failed, or a
+ * stop began at once): settles once `ending` did; rejects with the crash, if one ended it.
+ */
+export function startEnded(host: LifecycleHost, ending: Promise<void> = RESOLVED): Promise<void> {
+  if (host.state !== 'crashed') return ending.then(noop, noop);
+  const error = host.crashReason;
+  return ending.then(() => Promise.reject(error as Error));
+}
+
+/**
+ * @internal Starts `host` (with `options`) once `pending` resolved, or settled when `afterFailure`,
+ * unless a later stop overtook the start meanwhile (then it resolves).
+ */
+export function startAfter(
+  host: LifecycleHost & OvertakenHost & { start(options?: StartOptions): Promise<void> },
+  pending: Promise<unknown>,
+  options: StartOptions | undefined,
+  afterFailure: boolean,
+): Promise<void> {
+  const isOvertaken = overtaking(host);
+  const again = (): Promise<void> => (isOvertaken() ? RESOLVED : host.start(options));
+  return pending.then(again, afterFailure ? again : undefined);
+}
+
+/** A service as {@link overtaking} sees it. */
+interface OvertakenHost {
+  readonly parent: OvertakenHost | undefined;
+  readonly shouldStop: boolean;
+  readonly [stopCalls]: number;
+  readonly [stopStep]: StopStep | undefined;
+}
+
+/**
+ * @internal A check that turns true once a later `stop()` call, a stop of the parent or the removal
+ * from it overtakes a start or restart of `host` that waits: it then gives way.
+ */
+export function overtaking(host: OvertakenHost): () => boolean {
+  const calls = host[stopCalls];
+  const parent = host.parent;
+  return () => host[stopCalls] !== calls || host.parent !== parent || isLeftBehind(host);
+}
+
+/**
+ * True when the parent has stopped (or crashed) or is stopping past the step that stops its
+ * children: a start now would leave `host` running under a stopped parent.
+ */
+function isLeftBehind(host: OvertakenHost): boolean {
+  const parent = host.parent;
+  if (!parent?.shouldStop) return false;
+  const step = parent[stopStep];
+  return step !== 'onCrash' && step !== 'start-hook' && step !== 'onStop';
+}
+
+/**
+ * @internal `restart()` of `host`: lets a start under way finish, stops it with `stop` (reason
+ * `restart`), calls `onRestart`, then starts it; a later `stop()` call or a stop of the parent
+ * overtakes it (it resolves, the service stopped).
+ */
+export async function restart(host: LifecycleHost & OvertakenHost, stop: () => Promise<void>): Promise<void> {
+  if (host.state === 'stopping') throw new InvalidStateError(host.ref, 'stopping', 'restart');
+  const isOvertaken = overtaking(host); // then the service stays stopped
+  if (host.state === 'starting') await host.start().catch(noop);
+  if (isOvertaken()) return;
+  await stop();
+  if (isOvertaken()) return;
+  const pending = host[callHook]('onRestart');
+  if (pending) await pending;
+  if (isOvertaken()) return;
+  await host.start();
 }

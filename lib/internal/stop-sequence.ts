@@ -4,12 +4,13 @@
  * when an earlier one failed; failures are collected in the run, and nothing is awaited past its
  * deadline.
  */
-import { stopChildren } from '../children.js';
+import { RESOLVED, stopChildren, sweepChildren } from '../children.js';
 import { ServiceStopError, StopTimeoutError } from '../errors.js';
 import { runTeardown } from '../teardown.js';
 import type { LifecycleHost } from './host.js';
 import type { HookName } from './hooks.js';
 import { isThenable } from './is-thenable.js';
+import { noop } from './noop.js';
 import type { StopRun } from './stop-run.js';
 import {
   beforeChildrenStop,
@@ -110,6 +111,54 @@ export async function runStopSteps(
   }
   run.step = 'onShutdown';
   if ((pending = stopHook(host, run, 'onShutdown'))) await pending;
+}
+
+/**
+ * @internal Runs the stop `run` of `host` (already `stopping`, `run` already its stop under way). A
+ * hookless service stops synchronously as long as its children do: then `run.promise` stays unset and
+ * the result is settled. Otherwise the steps run (see {@link runStop}) and `run.promise` is theirs.
+ */
+export function beginStop(
+  host: LifecycleHost,
+  run: StopRun,
+  isHookless: boolean,
+  startInFlight: StartInFlight | undefined,
+): Promise<void> {
+  const children = isHookless ? ((run.step = 'children'), stopChildren(host, run)) : undefined;
+  if (isHookless && !children) {
+    run.step = 'done';
+    host[finishStop](run);
+    return run.errors ? Promise.reject(new ServiceStopError(host.ref, run.errors)) : RESOLVED;
+  }
+  return (run.promise = runStop(host, run, startInFlight, children));
+}
+
+/**
+ * @internal A stop of `host` that is stopped, crashed or stopping: joins the stop or crash teardown
+ * under way (`current`, under `parentRun`'s deadline too), else stops the children someone started
+ * since. A crash teardown's outcome is not the caller's: it resolves.
+ */
+export function stopAgain(
+  host: LifecycleHost,
+  current: StopRun | undefined,
+  parentRun: StopRun | undefined,
+): Promise<void> {
+  if (!current) return sweepChildren(host, parentRun, (run) => armDeadline(host, run));
+  if (parentRun) parentRun.join(current);
+  return host.state === 'crashed' ? current.promise!.then(noop, noop) : current.promise!;
+}
+
+/** Errors already logged, so an escalated crash is reported once. */
+const reported = new WeakSet<object>();
+
+/** @internal Reports the crash of `host` (entered `at`): a `crash` event, and one error log per error. */
+export function reportCrash(host: LifecycleHost, error: unknown, at: number): void {
+  host[emit]({ type: 'crash', service: host.ref, at, error });
+  const isObject = typeof error === 'object' && error !== null;
+  if (!isObject || !reported.has(error)) {
+    if (isObject) reported.add(error);
+    host.logger.error({ service: host.path, err: error }, 'crashed');
+  }
 }
 
 /**

@@ -89,3 +89,18 @@ export const prerequisites: unique symbol = Symbol('rxmode.prerequisites');
  * `LeaderService` that follows): its start skips them and `addRuntimeDependency` does not start them.
  */
 export const holdsChildren: unique symbol = Symbol('rxmode.holdsChildren');
+
+/**
+ * `parent[link](child, index)`: puts `child` among the children at `index` (`undefined`: takes it
+ * out) and clears its `after`; the checks and events are the caller's (`internal/dependencies.ts`).
+ */
+export const link: unique symbol = Symbol('rxmode.link');
+
+/** `service[crashTeardown]()`: the crash teardown under way (the state says `crashed`), if any. */
+export const crashTeardown: unique symbol = Symbol('rxmode.crashTeardown');
+
+/** `service[stopCalls]`: how many times `stop()` was called on it (a waiting start gives way to a later call). */
+export const stopCalls: unique symbol = Symbol('rxmode.stopCalls');
+
+/** `service[stopStep]`: the step of its stop or crash teardown under way, if one is. */
+export const stopStep: unique symbol = Symbol('rxmode.stopStep');

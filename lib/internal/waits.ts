@@ -1,12 +1,25 @@
 /**
- * The waits a service offers: `sleep`, `waitMany`/`wait`, `waitFirst`, `waitFor` and the tick loop
- * behind `itertimer`. Each ends early when the service begins to stop and leaves nothing behind.
+ * The waits a service offers: `sleep`, `waitMany`/`wait`, `waitFirst`, `waitFor`, `waitUntilStopped`
+ * and `itertimer`, with the checks of their arguments. Each ends early when the service begins to
+ * stop and leaves nothing behind. The service itself is the host.
  */
-import { Subscription, from, type Observable, type ObservableInput, type SchedulerLike } from 'rxjs';
+import {
+  Subscription,
+  filter,
+  firstValueFrom,
+  from,
+  type Observable,
+  type ObservableInput,
+  type SchedulerLike,
+} from 'rxjs';
+import { parseDuration, type Duration } from '../duration.js';
 import { ServiceCrashedError, WaitTimeoutError } from '../errors.js';
 import type { ServiceRef } from '../events.js';
 import type { ServiceState } from '../state.js';
-import { scheduleTicks, type TimerTick } from '../timer.js';
+import { parseInterval, scheduleTicks, type TimerOptions, type TimerTick } from '../timer.js';
+import { show } from './format.js';
+import { noop } from './noop.js';
+import { crashTeardown, onStopBegin } from './symbols.js';
 
 /** Outcome of `wait()` and `waitMany()`. */
 export type WaitResult<V> =
@@ -22,19 +35,20 @@ export type WaitFirstResult =
 export interface WaitHost {
   readonly scheduler: SchedulerLike;
   /** True once a stop or crash began. */
-  shouldStop(): boolean;
+  readonly shouldStop: boolean;
   /** Calls `waiter` once when a stop or crash begins; returns a function that forgets it. */
-  onStopBegin(waiter: () => void): () => void;
+  [onStopBegin](waiter: () => void): () => void;
 }
 
 const STOPPED = Object.freeze({ result: undefined, stopped: true, timedOut: false }) as WaitResult<never>;
 const TIMED_OUT = Object.freeze({ result: undefined, stopped: false, timedOut: true }) as WaitResult<never>;
 
-/** True after `ms` of scheduler time; false when woken early by a stop (at once when stopping). */
-export function sleep(host: WaitHost, ms: number): Promise<boolean> {
-  if (host.shouldStop()) return Promise.resolve(false);
+/** True after `duration` of scheduler time; false when woken early by a stop (at once when stopping). */
+export function sleep(host: WaitHost, duration: Duration): Promise<boolean> {
+  const ms = parseDuration(duration, 'duration');
+  if (host.shouldStop) return Promise.resolve(false);
   return new Promise<boolean>((resolve) => {
-    const off = host.onStopBegin(() => {
+    const off = host[onStopBegin](() => {
       timer.unsubscribe();
       resolve(false);
     });
@@ -45,13 +59,27 @@ export function sleep(host: WaitHost, ms: number): Promise<boolean> {
   });
 }
 
+/** The result of `wait()` out of that of `waitMany()` for its one input. */
+export function firstResult<V>(outcome: WaitResult<unknown[]>): WaitResult<V> {
+  return outcome.stopped || outcome.timedOut
+    ? outcome
+    : { result: outcome.result[0] as V, stopped: false, timedOut: false };
+}
+
+/** The timeout option of a wait, in milliseconds. */
+function timeoutOf(options: { timeout?: Duration } | undefined): number | undefined {
+  return options?.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout');
+}
+
 /** Waits for every input to finish (its last value), a stop, or the timeout. */
 export function waitMany(
   host: WaitHost,
   inputs: readonly ObservableInput<unknown>[],
-  timeoutMs: number | undefined,
+  options: { timeout?: Duration } | undefined,
 ): Promise<WaitResult<unknown[]>> {
-  if (host.shouldStop()) return Promise.resolve(STOPPED);
+  if (!Array.isArray(inputs)) throw new TypeError(`inputs must be an array; received ${show(inputs)}`);
+  const timeoutMs = timeoutOf(options);
+  if (host.shouldStop) return Promise.resolve(STOPPED);
   return new Promise((resolve, reject) => {
     const cleanup = new Subscription();
     const results = new Array<unknown>(inputs.length).fill(undefined);
@@ -60,7 +88,7 @@ export function waitMany(
       cleanup.unsubscribe();
       fn();
     };
-    cleanup.add(host.onStopBegin(() => settle(() => resolve(STOPPED))));
+    cleanup.add(host[onStopBegin](() => settle(() => resolve(STOPPED))));
     if (timeoutMs !== undefined) {
       cleanup.add(host.scheduler.schedule(() => settle(() => resolve(TIMED_OUT)), timeoutMs));
     }
@@ -86,7 +114,7 @@ export function waitFirst(
   host: WaitHost,
   inputs: readonly ObservableInput<unknown>[],
 ): Promise<WaitFirstResult> {
-  if (host.shouldStop()) return Promise.resolve({ index: -1, result: undefined, stopped: true });
+  if (host.shouldStop) return Promise.resolve({ index: -1, result: undefined, stopped: true });
   return new Promise((resolve, reject) => {
     const cleanup = new Subscription();
     const settle = (fn: () => void): void => {
@@ -94,7 +122,7 @@ export function waitFirst(
       fn();
     };
     cleanup.add(
-      host.onStopBegin(() => settle(() => resolve({ index: -1, result: undefined, stopped: true }))),
+      host[onStopBegin](() => settle(() => resolve({ index: -1, result: undefined, stopped: true }))),
     );
     inputs.forEach((input, index) => {
       if (cleanup.closed) return;
@@ -110,13 +138,20 @@ export function waitFirst(
   });
 }
 
-/** Fixed-rate ticks until a stop; a tick that comes while the consumer's loop body runs is skipped. */
-export async function* ticks(
+/** `itertimer()`: the ticks of {@link ticks} as an async iterable. */
+export function itertimer(
   host: WaitHost,
-  intervalMs: number,
-  execFirst: boolean,
-): AsyncGenerator<TimerTick> {
-  if (host.shouldStop()) return;
+  interval: Duration,
+  options?: TimerOptions,
+): AsyncIterable<TimerTick> {
+  const intervalMs = parseInterval(interval);
+  const execFirst = options?.execFirst ?? false;
+  return { [Symbol.asyncIterator]: () => ticks(host, intervalMs, execFirst) };
+}
+
+/** Fixed-rate ticks until a stop; a tick that comes while the consumer's loop body runs is skipped. */
+async function* ticks(host: WaitHost, intervalMs: number, execFirst: boolean): AsyncGenerator<TimerTick> {
+  if (host.shouldStop) return;
   const queued: TimerTick[] = [];
   let wake: (() => void) | undefined;
   let busy = false;
@@ -127,13 +162,13 @@ export async function* ticks(
       wake?.();
     },
   });
-  const off = host.onStopBegin(() => wake?.());
+  const off = host[onStopBegin](() => wake?.());
   try {
-    while (!host.shouldStop()) {
+    while (!host.shouldStop) {
       if (queued.length === 0) await new Promise<void>((resolve) => (wake = resolve));
       wake = undefined;
       const tick = queued.shift();
-      if (!tick || host.shouldStop()) continue;
+      if (!tick || host.shouldStop) continue;
       busy = true;
       yield tick;
       busy = false;
@@ -144,13 +179,22 @@ export async function* ticks(
   }
 }
 
-/** What `waitFor()` needs from its service. */
+/** What `waitFor()` and `waitUntilStopped()` need from their service. */
 export interface StateWaitHost extends WaitHost {
   readonly ref: ServiceRef;
   readonly state$: Observable<ServiceState>;
-  crashReason(): unknown;
+  readonly crashReason: unknown;
   /** The crash teardown under way, if any (a wait for `crashed` ends once it finished). */
-  teardown(): PromiseLike<unknown> | undefined;
+  [crashTeardown](): PromiseLike<unknown> | undefined;
+}
+
+const STATES: readonly string[] = ['init', 'starting', 'running', 'stopping', 'stopped', 'crashed'];
+
+/** Resolves once the service is stopped, or crashed and torn down. */
+export async function waitUntilStopped(host: StateWaitHost): Promise<void> {
+  await firstValueFrom(host.state$.pipe(filter((state) => state === 'stopped' || state === 'crashed')));
+  const teardown = host[crashTeardown]();
+  if (teardown) await teardown.then(noop, noop);
 }
 
 /**
@@ -161,9 +205,11 @@ export interface StateWaitHost extends WaitHost {
 export function waitFor(
   host: StateWaitHost,
   state: ServiceState,
-  timeoutMs: number | undefined,
-  signal: AbortSignal | undefined,
+  options: { timeout?: Duration; signal?: AbortSignal } | undefined,
 ): Promise<void> {
+  if (!STATES.includes(state)) throw new TypeError(`state must be a ServiceState; received ${show(state)}`);
+  const timeoutMs = timeoutOf(options);
+  const signal = options?.signal;
   const timeoutError = timeoutMs === undefined ? undefined : new WaitTimeoutError(host.ref, state, timeoutMs);
   return new Promise<void>((resolve, reject) => {
     if (signal?.aborted) {
@@ -190,13 +236,13 @@ export function waitFor(
             // the crash teardown begins right after the transition: wait for it to finish
             const done = (): void => settle(resolve);
             void Promise.resolve()
-              .then(() => host.teardown())
+              .then(() => host[crashTeardown]())
               .then(done, done);
           } else {
             settle(resolve);
           }
         } else if (current === 'crashed') {
-          settle(() => reject(new ServiceCrashedError(host.ref, host.crashReason())));
+          settle(() => reject(new ServiceCrashedError(host.ref, host.crashReason)));
         }
       }),
     );
