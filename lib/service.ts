@@ -14,6 +14,7 @@ import { InvalidRunError, InvalidStateError } from './errors.js';
 import type { LifecycleEvent, ServiceRef, StopReason } from './events.js';
 import { flushDecorated, registerDecorated } from './internal/decorated.js';
 import { adopt, checkAfter, isDueToStart, removeChild, warnIdle } from './internal/dependencies.js';
+import { EventHub } from './internal/event-hub.js';
 import { deliverEvents, publishEvent, queueEvent } from './internal/event-queue.js';
 import { show } from './internal/format.js';
 import { callHook, hasStartHooks, hasStopHooks, type HookName } from './internal/hooks.js';
@@ -110,7 +111,7 @@ export class Service<T = never> implements AsyncDisposable {
   /** Of the last start and stop; -1 for none (a field that only ever holds numbers is updated in place). */
   #startDurationMs = -1;
   #stopDurationMs = -1;
-  #events: Subject<LifecycleEvent> | undefined;
+  #events: EventHub<LifecycleEvent> | undefined;
   #run$: Subject<any> | undefined; // `any`: a Service<never> must stay assignable to Service<any>
   #stop$: Observable<StopReason> | undefined;
   #stopSignal: StopSignal | undefined;
@@ -194,7 +195,7 @@ export class Service<T = never> implements AsyncDisposable {
   }
   /** Lifecycle events of this service and every descendant, in order. */
   get events$(): Observable<LifecycleEvent> {
-    return (this.#events ??= new Subject<LifecycleEvent>());
+    return (this.#events ??= new EventHub<LifecycleEvent>());
   }
   /**
    * Emits the reason once when a stop or crash begins, then completes. A subscriber that arrives

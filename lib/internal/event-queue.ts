@@ -39,7 +39,9 @@ export function deliverEvents(): void {
       for (let s: EventSource | undefined = source; s; s = s.parent) s[deliverEvent](event);
     }
   } finally {
-    queue.splice(0, head); // all of it, unless a delivery threw: the rest goes out with the next event
+    // all of it (without allocating), unless a delivery threw: the rest goes out with the next event
+    if (head === queue.length) queue.length = 0;
+    else queue.splice(0, head);
     head = 0;
     draining = false;
   }
