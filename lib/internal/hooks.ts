@@ -6,6 +6,7 @@
 import type { SchedulerLike } from 'rxjs';
 import type { LifecycleEvent, ServiceRef } from '../events.js';
 import { isThenable } from './is-thenable.js';
+import { callMarked, runningMarker, type RunningMarker } from './running.js';
 import { emit, isObserved } from './symbols.js';
 
 /** The lifecycle hooks that run as phases. */
@@ -41,9 +42,21 @@ interface HookHost {
   [emit](event: LifecycleEvent): void;
 }
 
+/** Calls a hook marked as running (for a BlockingDetector) as `<path>:<hook>`, apart to keep callHook small. */
+function callMarkedHook(
+  marker: RunningMarker,
+  service: HookHost,
+  hook: HookName,
+  fn: (arg?: unknown) => unknown,
+  arg: unknown,
+): unknown {
+  return callMarked(marker, `${service.ref.path}:${hook}`, fn, service, arg);
+}
+
 /**
  * @internal Calls `hook` on `service` unless it is the base no-op of `base`, reporting a `hook` event
- * (with `error` when it failed) once it settles; returns its promise, if it returned one.
+ * (with `error` when it failed) once it settles; returns its promise, if it returned one. Its
+ * synchronous part is marked as running (`<path>:<hook>`) while a marker is installed.
  */
 export function callHook(
   service: HookHost,
@@ -62,8 +75,9 @@ export function callHook(
     service[emit](event);
   };
   let result: unknown;
+  const marker = runningMarker;
   try {
-    result = fn!.call(service, arg);
+    result = marker === undefined ? fn!.call(service, arg) : callMarkedHook(marker, service, hook, fn!, arg);
   } catch (error) {
     done(error, true);
     throw error;

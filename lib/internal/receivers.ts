@@ -1,10 +1,12 @@
 /**
  * The receiver bookkeeping shared by `Signal` and `SyncSignal`: a copy-on-write list of receiver
  * records (a send iterates a stable snapshot without copying), sender filters, weak receivers,
- * argument validation and the Observable interop both signal kinds expose.
+ * argument validation and the Observable interop both signal kinds expose. While a running marker
+ * is installed (a BlockingDetector watches), a send sees receivers that mark themselves as running.
  */
 import { Observable, observable, type Observer, type Subscribable, type Subscription } from 'rxjs';
 import { show } from './format.js';
+import { runningMarker, type RunningMarker } from './running.js';
 import type {
   BoundSignal,
   SignalConnectOptions,
@@ -29,6 +31,19 @@ export interface ReceiverRecord {
 
 const NO_RECORDS: readonly ReceiverRecord[] = Object.freeze([]);
 
+/** `fn`, marked as running under `signal:<signal>:<receiver>` while it runs synchronously. */
+function markedReceiver(fn: AnyReceiver, signalName: string, marker: RunningMarker): AnyReceiver {
+  const label = `signal:${signalName}:${fn.name || 'anonymous'}`;
+  return (sender: unknown, ...args: any[]): unknown => {
+    const token = marker.enter(label);
+    try {
+      return fn(sender, ...args);
+    } finally {
+      marker.leave(token);
+    }
+  };
+}
+
 /**
  * The connection list of one signal.
  *
@@ -37,11 +52,39 @@ const NO_RECORDS: readonly ReceiverRecord[] = Object.freeze([]);
  * connects or disconnects during that send.
  */
 export class ReceiverList {
+  /** The name of the signal, for the running label of its receivers. */
+  signalName = 'Signal';
   #records: readonly ReceiverRecord[] = NO_RECORDS;
+  /** `#records` with marking receivers, built for `#markedFrom` and `#markedBy`. */
+  #marked: readonly ReceiverRecord[] | undefined;
+  #markedFrom: readonly ReceiverRecord[] | undefined;
+  #markedBy: RunningMarker | undefined;
 
-  /** The current receivers, in connection order. Treat as immutable. */
+  /**
+   * The current receivers, in connection order. Treat as immutable.
+   *
+   * @remarks While a running marker is installed, a parallel list whose strong receivers mark
+   * themselves as running (weak ones are marked by {@link ReceiverList.deref}); built once per
+   * change of the connections.
+   */
   get records(): readonly ReceiverRecord[] {
-    return this.#records;
+    const marker = runningMarker;
+    return marker === undefined ? this.#records : this.#markedRecords(marker);
+  }
+
+  #markedRecords(marker: RunningMarker): readonly ReceiverRecord[] {
+    const records = this.#records;
+    if (this.#marked !== undefined && this.#markedFrom === records && this.#markedBy === marker) {
+      return this.#marked;
+    }
+    this.#marked = records.map((r) => ({
+      fn: r.fn && markedReceiver(r.fn, this.signalName, marker),
+      ref: r.ref,
+      sender: r.sender,
+    }));
+    this.#markedFrom = records;
+    this.#markedBy = marker;
+    return this.#marked;
   }
 
   /** Connects `fn` for `sender` (once); a strong connection upgrades an existing weak one. */
@@ -51,6 +94,7 @@ export class ReceiverList {
         if (!weak && record.fn === undefined) {
           record.fn = fn;
           record.ref = undefined;
+          this.#marked = undefined;
         }
         return record;
       }
@@ -78,17 +122,22 @@ export class ReceiverList {
 
   /**
    * The receiver of a weak record, or `undefined` once it was collected, in which case the
-   * record is dropped from the list.
+   * record is dropped from the list. Marked as running while a marker is installed.
    */
   deref(record: ReceiverRecord): AnyReceiver | undefined {
     const fn = record.ref?.deref();
-    if (fn === undefined) this.#records = this.#records.filter(isAlive);
-    return fn;
+    if (fn === undefined) {
+      this.#records = this.#records.filter(isAlive);
+      return fn;
+    }
+    const marker = runningMarker;
+    return marker === undefined ? fn : markedReceiver(fn, this.signalName, marker);
   }
 
   /** An independent list holding the same (live) connections. */
   copy(): ReceiverList {
     const copy = new ReceiverList();
+    copy.signalName = this.signalName;
     copy.#records = this.#records.filter(isAlive).map((r) => ({ fn: r.fn, ref: r.ref, sender: r.sender }));
     return copy;
   }
@@ -143,6 +192,7 @@ export abstract class SignalBase<A extends unknown[], R> implements Subscribable
     const name = options?.name === undefined ? defaultName : options.name;
     if (typeof name !== 'string') throw new TypeError(`name must be a string; received ${show(name)}`);
     this.name = name;
+    this.receivers.signalName = name;
   }
 
   /** Sends `args` from `sender` to every receiver connected for every sender or for `sender`. */

@@ -125,6 +125,9 @@ export class ServiceWork {
       tickEvent: (type, timer, driftMs) =>
         owner[emit]({ type, service: owner.ref, at: owner.scheduler.now(), timer, driftMs }),
       isPaused: () => isWorkPaused(owner),
+      get path() {
+        return owner.path;
+      },
     };
   }
 }

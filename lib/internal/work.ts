@@ -16,9 +16,15 @@ import { scheduleTicks } from '../timer.js';
 import { isThenable } from './is-thenable.js';
 import { readOrigin, type ClockOrigin } from './clock.js';
 import { scheduleCron, type CronSchedule } from './cron.js';
+import { callMarked, runningMarker } from './running.js';
 
 /** What a piece of work needs from its service while it runs. */
 export interface WorkHost {
+  /**
+   * The service path, read when a body is marked as running (`<path>:timer:<name>`, see
+   * running.ts); a host without it is marked by phase alone (`timer:<name>`).
+   */
+  readonly path?: string;
   readonly signal: AbortSignal;
   readonly scheduler: SchedulerLike;
   /**
@@ -70,6 +76,12 @@ interface Consumption {
 const idle = (): boolean => false;
 const nothing = (): undefined => undefined;
 
+/** What a piece of work is marked as while its synchronous code runs: `<path>:<phase>`. */
+function labelOf(host: WorkHost, phase: string): string {
+  const path = host.path;
+  return path === undefined ? phase : `${path}:${phase}`;
+}
+
 /** True when `value` is something `from()` accepts (strings excluded: a string is surely a mistake). */
 export function isObservableInput(value: unknown): boolean {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
@@ -108,7 +120,7 @@ function consume(input: unknown, how: Consumption, host: WorkHost): Running {
     };
   }
   if (typeof (input as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function' && !isObservable(input)) {
-    const loop = pull(input as AsyncIterable<unknown>, how.publish, host.signal, fail).finally(
+    const loop = pull(input as AsyncIterable<unknown>, how.publish, host, phase, fail).finally(
       () => (done = true),
     );
     return {
@@ -143,17 +155,26 @@ function consume(input: unknown, how: Consumption, host: WorkHost): Running {
   };
 }
 
-/** Pulls an async iterable until it ends or the signal aborts (then it is told to return). */
+/**
+ * Pulls an async iterable until it ends or the signal aborts (then it is told to return). Each
+ * `next()` call is marked as running: an async generator's body runs inside it up to its first
+ * `await` or `yield`.
+ */
 async function pull(
   iterable: AsyncIterable<unknown>,
   publish: ((value: unknown) => void) | undefined,
-  signal: AbortSignal,
+  host: WorkHost,
+  phase: string,
   fail: (error: unknown) => void,
 ): Promise<void> {
+  const signal = host.signal;
   const iterator = iterable[Symbol.asyncIterator]();
   try {
     for (;;) {
-      const step = await iterator.next();
+      const marker = runningMarker;
+      const step = await (marker === undefined
+        ? iterator.next()
+        : callMarked(marker, labelOf(host, phase), iterator.next, iterator, undefined));
       if (step.done) return;
       publish?.(step.value);
       if (signal.aborted) {
@@ -166,15 +187,21 @@ async function pull(
   }
 }
 
-/** Runs a body that may return a promise; reports a failure once; tracks the promise while in flight. */
+/**
+ * Runs a body that may return a promise; reports a failure once; tracks the promise while in flight.
+ * Its synchronous part is marked as running under `phase`.
+ */
 function runBody(
   call: () => unknown,
   host: WorkHost,
   onSettled: () => void,
+  phase: string,
 ): PromiseLike<unknown> | undefined {
   let result: unknown;
+  const marker = runningMarker;
   try {
-    result = call();
+    result =
+      marker === undefined ? call() : callMarked(marker, labelOf(host, phase), call, undefined, undefined);
   } catch (error) {
     host.fail(error, false);
     return undefined;
@@ -203,8 +230,12 @@ function startInput(
           drained: def.drain,
         };
   let input: unknown;
+  const marker = runningMarker;
   try {
-    input = def.fn(host.signal);
+    input =
+      marker === undefined
+        ? def.fn(host.signal)
+        : callMarked(marker, labelOf(host, how.phase), def.fn, def, host.signal);
     check?.(input);
   } catch (error) {
     if (def.kind === 'run') throw error; // a failing run() fails the start step that called it
@@ -221,6 +252,7 @@ function startTicking(
   origin: ClockOrigin | undefined,
 ): Running {
   let inFlight: PromiseLike<unknown> | undefined;
+  const phase = `${def.kind}:${def.name}`;
   const settle = (): void => void (inFlight = undefined);
   const isBusy = (): boolean => inFlight !== undefined || host.isPaused();
   let subscription: Subscription;
@@ -235,7 +267,7 @@ function startTicking(
         skipped: (scheduledAt, firedAt) => host.tickEvent('timer-overlap', def.name, firedAt - scheduledAt),
         fire: (tick) => {
           if (tick.driftMs > quarter) host.tickEvent('timer-drift', def.name, tick.driftMs);
-          inFlight = runBody(() => def.fn(tick), host, settle);
+          inFlight = runBody(() => def.fn(tick), host, settle, phase);
         },
       },
       origin,
@@ -246,13 +278,13 @@ function startTicking(
       host.scheduler,
       (scheduledAt, firedAt) => {
         if (isBusy()) host.tickEvent('timer-overlap', def.name, firedAt - scheduledAt);
-        else inFlight = runBody(() => def.fn(), host, settle);
+        else inFlight = runBody(() => def.fn(), host, settle, phase);
       },
       (error) => host.fail(error, false),
     );
   }
   return {
-    phase: `${def.kind}:${def.name}`,
+    phase,
     subscription,
     pending: () => inFlight,
     active: () => inFlight !== undefined,

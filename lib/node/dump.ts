@@ -1,9 +1,11 @@
 /**
  * The tree dump a Worker writes on SIGUSR1: one line per service with its path, state, time in that
- * state and what it has under way (its diag flags), so an operator can see what a process is doing.
+ * state and what it has under way (its diag flags), then the main thread's last stall with its
+ * stack, so an operator can see what a process is doing and what last blocked it.
  */
 import { humanizeDuration } from '../duration.js';
 import type { ServiceSnapshot } from '../snapshot.js';
+import type { BlockingDetector } from './blocking-detector.js';
 
 /**
  * Renders a snapshot tree as lines of text, one per service, depth first.
@@ -55,4 +57,39 @@ export function activityOf(snapshot: ServiceSnapshot): string[] {
   };
   visit(snapshot);
   return out;
+}
+
+/**
+ * The main thread's part of the SIGUSR1 dump: the last stall its BlockingDetector reported, with
+ * the stack the watchdog captured during it.
+ *
+ * @remarks The stack of the main thread at the moment of the dump would only show the SIGUSR1
+ * handler (the dump runs between two turns of the loop, so nothing else is running then); what
+ * blocked the loop last is the useful stack, and the watchdog took it while the stall was on.
+ * @param detector - the Worker's detector, undefined with `blockingTimeout: 0`
+ * @param now - the current time on the detector's scheduler
+ * @example
+ * ```ts
+ * formatMainThread(detector, detector.scheduler.now());
+ * // ['main thread: idle (this dump runs between two turns of the loop)',
+ * //  'last stall: 812 ms, 4.20 seconds ago, running: Worker/Db:timer:vacuum', '    at vacuum (…)']
+ * ```
+ */
+export function formatMainThread(detector: BlockingDetector | undefined, now: number): string[] {
+  const lines = ['main thread: idle (this dump runs between two turns of the loop)'];
+  if (!detector) return [...lines, 'last stall: not watched (blockingTimeout: 0)'];
+  const stall = detector.lastStall;
+  if (!stall) return [...lines, `last stall: none longer than ${humanizeDuration(detector.timeoutMs)}`];
+  const running =
+    stall.running === undefined
+      ? 'not seen'
+      : stall.running.length > 0
+        ? stall.running.join(' > ')
+        : 'no marked work';
+  lines.push(
+    `last stall: ${stall.lagMs} ms, ${humanizeDuration(Math.max(0, now - stall.at))} ago, running: ${running}`,
+  );
+  if (stall.stack !== undefined) lines.push(stall.stack);
+  else lines.push(`    (no stack: ${stall.noStack ?? 'not captured'})`);
+  return lines;
 }

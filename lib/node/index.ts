@@ -3,7 +3,7 @@ export { Worker } from './worker.js';
 export type { WorkerOptions, WorkerArguments } from './worker-options.js';
 export type { DashboardOptions } from './dashboard/dashboard.js';
 export { BlockingDetector } from './blocking-detector.js';
-export type { BlockingDetectorOptions } from './blocking-detector.js';
+export type { BlockingDetectorOptions, StallRecord } from './blocking-detector.js';
 export { HealthServer, sendText, sendJSON } from './health-server.js';
 export type { HealthOptions, HealthAddress, RouteHandler, RouteOptions } from './health-server.js';
 export { createConsoleLogger } from './console-logger.js';

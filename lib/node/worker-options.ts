@@ -79,6 +79,8 @@ export interface WorkerConfig {
   serviceOptions: ServiceOptions;
   signals: NodeJS.Signals[];
   blockingTimeoutMs: number;
+  /** The BlockingDetector's `stallLog`: the console logger's format, false with a `logger` or a level above `warn`. */
+  stallLog: LogFormat | false;
   drainDelayMs: number;
   health: HealthOptions | undefined;
   dashboard: DashboardConfig;
@@ -186,22 +188,24 @@ export function resolveWorkerConfig(
     ...rest
   } = options;
   const drainDelayMs = parseDuration(drainDelay ?? 0, 'drainDelay');
+  // the console logger's settings, checked only when it is used
+  const consoleLog =
+    logger === undefined
+      ? { level: checkLogLevel(logLevel ?? 'info'), format: checkLogFormat(logFormat ?? 'pretty') }
+      : undefined;
   const grace = gracePeriod(terminationGracePeriod, env);
   const serviceOptions: ServiceOptions = {
     ...rest,
     stopTimeout: fitShutdownTimeout(shutdownTimeout, drainDelayMs, grace),
-    logger:
-      logger ??
-      createConsoleLogger({
-        level: checkLogLevel(logLevel ?? 'info'),
-        format: checkLogFormat(logFormat ?? 'pretty'),
-      }),
+    logger: logger ?? createConsoleLogger(consoleLog),
   };
   return {
     services,
     serviceOptions,
     signals: checkSignals(signals ?? ['SIGINT', 'SIGTERM']),
     blockingTimeoutMs: parseDuration(blockingTimeout ?? '10s', 'blockingTimeout'),
+    stallLog:
+      consoleLog && consoleLog.level !== 'error' && consoleLog.level !== 'silent' ? consoleLog.format : false,
     drainDelayMs,
     health: health === undefined ? undefined : checkHealthOptions(health),
     dashboard: checkDashboardOptions(dashboard, health !== undefined),

@@ -12,7 +12,7 @@ import { Service } from '../service.js';
 import type { ServiceState } from '../state.js';
 import { BlockingDetector } from './blocking-detector.js';
 import { addMonitoring, type Monitoring } from './dashboard/dashboard.js';
-import { activityOf, formatTree } from './dump.js';
+import { activityOf, formatMainThread, formatTree } from './dump.js';
 import { EXIT_FAILURE, EXIT_OK, signalExitCode } from './exit-codes.js';
 import { HealthServer, notReadyReason, sendJSON, sendText, type HealthAddress } from './health-server.js';
 import { logLifecycle } from './lifecycle-log.js';
@@ -62,6 +62,7 @@ export class Worker extends Service {
   readonly #config: WorkerConfig;
   readonly #health: HealthServer | undefined;
   readonly #monitoring: Monitoring | undefined;
+  readonly #detector: BlockingDetector | undefined;
   #startupDone = false;
   #session: Subscription | undefined;
   #stopSignal: NodeJS.Signals | undefined;
@@ -78,7 +79,9 @@ export class Worker extends Service {
     super(config.serviceOptions);
     this.#config = config;
     if (config.blockingTimeoutMs > 0) {
-      this.addDependency(new BlockingDetector({ timeout: config.blockingTimeoutMs }));
+      this.#detector = this.addDependency(
+        new BlockingDetector({ timeout: config.blockingTimeoutMs, stallLog: config.stallLog }),
+      );
     }
     for (const service of config.services) this.addDependency(service);
     if (config.health) {
@@ -286,7 +289,9 @@ export class Worker extends Service {
   }
 
   #dump(): void {
-    const lines = formatTree(this.toJSON(), this.scheduler.now());
-    process.stderr.write(`── ${this.path} (pid ${process.pid}) ──\n${lines.join('\n')}\n`);
+    const now = this.scheduler.now();
+    const lines = formatTree(this.toJSON(), now);
+    const main = formatMainThread(this.#detector, now);
+    process.stderr.write(`── ${this.path} (pid ${process.pid}) ──\n${[...lines, ...main].join('\n')}\n`);
   }
 }

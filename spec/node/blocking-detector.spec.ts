@@ -1,9 +1,9 @@
 /**
  * The BlockingDetector against the real event loop: a synchronous stall is reported with its
- * length and what was under way; a free loop is not.
+ * length, the marked work that ran during it and its stack; a free loop is not.
  */
 import { expect } from 'chai';
-import { Service, type LifecycleEvent } from '../../lib/index.js';
+import { Service, SyncSignal, type LifecycleEvent } from '../../lib/index.js';
 import { BlockingDetector } from '../../lib/node/index.js';
 import { delay } from './helpers.js';
 
@@ -28,16 +28,46 @@ describe('BlockingDetector', () => {
   });
   afterEach(() => app.stop());
 
-  it('reports a stall longer than its timeout with the lag and what was under way', async () => {
-    const busy = app.addDependency(new Service({ name: 'Busy' }));
+  it('reports a stall longer than its timeout with its lag, the hook that ran and its stack', async () => {
+    class Busy extends Service {
+      override onStarted(): void {
+        spin(700);
+      }
+    }
+    app.addDependency(new Busy({ name: 'Busy' }));
     await app.start();
-    busy.diag.setFlag('crunching');
-    spin(200);
     await delay(30);
     expect(blocked).to.have.length(1);
     expect(blocked[0]!.service.path).to.equal('App/BlockingDetector');
-    expect(blocked[0]!.lagMs).to.be.within(150, 400);
-    expect(blocked[0]!.running).to.deep.equal(['App/Busy:crunching']);
+    expect(blocked[0]!.lagMs).to.be.within(600, 2000);
+    expect(blocked[0]!.running).to.deep.equal(['App/Busy:onStarted']);
+    expect(blocked[0]!.stack).to.match(/^ {4}at spin \(.*blocking-detector\.spec\.ts:\d+:\d+\)$/m);
+    expect(blocked[0]!.stack).to.match(/^ {4}at onStarted \(.*blocking-detector\.spec\.ts:\d+:\d+\)$/m);
+  });
+
+  it('names a signal receiver that blocks by its signal and function names', async () => {
+    const changed = new SyncSignal<[]>({ name: 'changed' });
+    changed.connect(function reindex() {
+      spin(700);
+    });
+    await app.start();
+    changed.send(app);
+    await delay(30);
+    expect(blocked).to.have.length(1);
+    expect(blocked[0]!.running).to.deep.equal(['signal:changed:reindex']);
+    expect(blocked[0]!.stack).to.match(/^ {4}at reindex \(/m);
+  });
+
+  it('names no service that was merely waiting while the stall happened', async () => {
+    const waiting = app.addDependency(new Service({ name: 'Waiting' }));
+    waiting.diag.setFlag('waiting');
+    waiting.addTask(() => delay(2000), { name: 'sleeper' });
+    await app.start();
+    spin(700);
+    await delay(30);
+    expect(blocked).to.have.length(1);
+    expect(blocked[0]!.running).to.deep.equal([]);
+    expect(blocked[0]!.stack).to.match(/^ {4}at spin \(/m);
   });
 
   it('stays quiet while stalls are shorter than its timeout', async () => {

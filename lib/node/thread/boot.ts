@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker as NodeWorker, type ResourceLimits } from 'node:worker_threads';
+import { Worker as NodeWorker, type ResourceLimits, type WorkerOptions } from 'node:worker_threads';
 import { moduleLocation } from '../module-dir.js';
 import type { ThreadData } from './protocol.js';
 
@@ -20,6 +20,16 @@ const ENTRY = 'thread/entry';
 let defaultEntry: URL | undefined;
 
 /**
+ * @internal A module shipped with rxmode/node, by its path under the rxmode/node folder without
+ * extension (`thread/entry`): `.js` in a build (ESM or CommonJS), `.ts` from source under tsx;
+ * undefined when the folder cannot be found (a bundle that merged the modules).
+ */
+export function shippedModule(relative: string): URL | undefined {
+  const location = moduleLocation();
+  return location && pathToFileURL(join(location.dir, `${relative}${location.ext}`));
+}
+
+/**
  * The thread entry shipped with rxmode/node: `thread/entry.js` in a build (ESM or CommonJS),
  * `thread/entry.ts` when running from source under tsx.
  *
@@ -27,14 +37,12 @@ let defaultEntry: URL | undefined;
  * `entry` option of ThreadService then.
  */
 export function defaultThreadEntry(): URL {
-  if (defaultEntry) return defaultEntry;
-  const location = moduleLocation();
-  if (!location) {
+  defaultEntry ??= shippedModule(ENTRY);
+  if (!defaultEntry) {
     throw new TypeError(
       'cannot locate the rxmode/node thread entry: pass the `entry` option of ThreadService',
     );
   }
-  defaultEntry = pathToFileURL(join(location.dir, `${ENTRY}${location.ext}`));
   return defaultEntry;
 }
 
@@ -96,10 +104,18 @@ export function bootThread(options: BootOptions): NodeWorker {
     ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
     ...(options.name ? { name: options.name } : {}),
   };
-  const moduleUrl = new URL(data.module);
-  const typescript = TS_FILE.test(entry.pathname) || TS_FILE.test(moduleUrl.pathname);
+  return launchThread(entry, extra, [new URL(data.module)]);
+}
+
+/**
+ * @internal Starts a thread running `entry`: directly when it and every module of `loads` are
+ * compiled JavaScript, else through the tsx boot script (tsx resolved from `loads`, then from the
+ * entry, then from the working directory).
+ */
+export function launchThread(entry: URL, extra: WorkerOptions, loads: readonly URL[] = []): NodeWorker {
+  const typescript = [entry, ...loads].some((url) => TS_FILE.test(url.pathname));
   if (!typescript) return new NodeWorker(entry, extra);
-  const candidates = [moduleUrl, entry]
+  const candidates = [...loads, entry]
     .filter((url) => url.protocol === 'file:')
     .map((url) => fileURLToPath(url));
   let tsx: string | undefined;
