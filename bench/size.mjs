@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { Buffer } from 'node:buffer';
+import os from 'node:os';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -114,18 +115,47 @@ await build({
   target: 'es2022',
   logLevel: 'silent',
 });
+// The same entry bundled into one module (rxjs and croner left out): how much of the cost is the
+// number of modules the loader resolves, fetches and links, rather than the code itself.
+await build({
+  entryPoints: [entry],
+  outfile: path.join(out, 'bundle/index.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  external: ['rxjs', 'rxjs/*', 'croner'],
+  logLevel: 'silent',
+});
+const modules = (
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: 'esm',
+    platform: 'neutral',
+    external: ['rxjs', 'rxjs/*', 'croner'],
+    logLevel: 'silent',
+  })
+).metafile.inputs;
 const libEntry = pathToFileURL(path.join(out, 'lib/index.js')).href;
-const probe = (withRxmode) => `import 'rxjs';
+const bundledEntry = pathToFileURL(path.join(out, 'bundle/index.js')).href;
+// Every probe loads node:perf_hooks for its own timing, so the first read of Node's lazy global
+// `performance` (about a millisecond, which rxmode defers to its first timer) is in none of the figures.
+const probe = (url) => `import 'rxjs';
 import { performance } from 'node:perf_hooks';
 const t0 = performance.now();
-${withRxmode ? `await import(${JSON.stringify(libEntry)});` : ''}
+${url ? `await import(${JSON.stringify(url)});` : ''}
 process.stdout.write(String(performance.now() - t0));
 `;
-writeFileSync(path.join(out, 'rxjs-only.mjs'), probe(false));
-writeFileSync(path.join(out, 'rxjs-and-rxmode.mjs'), probe(true));
+writeFileSync(path.join(out, 'rxjs-only.mjs'), probe(undefined));
+writeFileSync(path.join(out, 'rxjs-and-rxmode.mjs'), probe(libEntry));
+writeFileSync(path.join(out, 'rxjs-and-rxmode-bundled.mjs'), probe(bundledEntry));
 
-const wall = { base: [], with: [] };
+const wall = { base: [], with: [], bundled: [] };
 const inProcess = [];
+const inProcessBundled = [];
 const once = (file) => {
   const t0 = performance.now();
   const printed = execFileSync(process.execPath, [path.join(out, file)], { cwd: root }).toString();
@@ -133,20 +163,38 @@ const once = (file) => {
 };
 once('rxjs-only.mjs'); // warm the file system cache
 once('rxjs-and-rxmode.mjs');
+once('rxjs-and-rxmode-bundled.mjs');
 for (let i = 0; i < IMPORT_RUNS; i++) {
-  // alternate, so that a change in machine load hits both sides alike
+  // alternate, so that a change in machine load hits every side alike
   wall.base.push(once('rxjs-only.mjs').ms);
   const run = once('rxjs-and-rxmode.mjs');
   wall.with.push(run.ms);
   inProcess.push(run.printed);
+  const bundled = once('rxjs-and-rxmode-bundled.mjs');
+  wall.bundled.push(bundled.ms);
+  inProcessBundled.push(bundled.printed);
 }
+const load = os.loadavg().map((x) => round(x, 2));
 emit({
   workload: 'import',
   variant: 'after rxjs',
   runs: IMPORT_RUNS,
+  modules: Object.keys(modules).filter((file) => !file.includes('node_modules')).length,
   importMs: round(median(inProcess)),
   processRxjsOnlyMs: round(median(wall.base)),
   processWithRxmodeMs: round(median(wall.with)),
   addedStartupMs: round(median(wall.with) - median(wall.base)),
+  load,
+});
+emit({
+  workload: 'import',
+  variant: 'after rxjs, entry bundled into one module',
+  runs: IMPORT_RUNS,
+  modules: 1,
+  importMs: round(median(inProcessBundled)),
+  processRxjsOnlyMs: round(median(wall.base)),
+  processWithRxmodeMs: round(median(wall.bundled)),
+  addedStartupMs: round(median(wall.bundled) - median(wall.base)),
+  load,
 });
 rmSync(out, { recursive: true, force: true });

@@ -56,9 +56,10 @@ export function parseInterval(interval: Duration, option = 'interval'): number {
  * @internal Starts a fixed-rate tick loop; unsubscribing the returned subscription stops it. Loops
  * started together (the timers of one run) pass one `origin` (`readOrigin`) and share its grid.
  *
- * @remarks Each tick is re-armed for the next slot of the ideal schedule (start + k × interval) from
+ * @remarks Each tick is re-armed for the next slot of the ideal schedule (start + k × interval) on
  * the clock of `scheduler` (see `clockFor`): with rxjs `asyncScheduler` a sub-millisecond monotonic
- * clock and the host's `setTimeout`, otherwise the scheduler's own time and actions.
+ * clock and the host's `setTimeout`, one host timer for all the loops due at the same instant;
+ * otherwise the scheduler's own time and actions.
  */
 export function scheduleTicks(
   intervalMs: number,
@@ -92,9 +93,9 @@ export function scheduleTicks(
       }
     }
     slot = Math.max(slot + 1, due);
-    return Math.max(0, start + slot * intervalMs - clock.now());
+    return start + slot * intervalMs;
   };
-  const subscription = clock.loop(Math.max(0, start + intervalMs - clock.now()), tick);
+  const subscription = clock.loopAt(start + intervalMs, tick);
   if (execFirst) fire(start, start);
   return subscription;
 }

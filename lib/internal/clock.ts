@@ -1,7 +1,8 @@
 /**
  * The one clock module: how periodic work reads time and re-arms itself. Every loop reschedules
  * flat (each step is a fresh action of the scheduler, never a child of the previous one), and the
- * default scheduler gets a sub-millisecond monotonic clock armed with the host's `setTimeout`.
+ * default scheduler gets a sub-millisecond monotonic clock armed with the host's `setTimeout`, one
+ * host timer for all the loops due at the same instant.
  */
 import { Subscription, asyncScheduler, type SchedulerLike } from 'rxjs';
 
@@ -28,12 +29,16 @@ export function scheduleLoop(scheduler: SchedulerLike, delay: number, step: Loop
   return loop;
 }
 
+/** What a step at a due instant returns: the next due instant, or `undefined` to end the loop. */
+export type DueStep = () => number | undefined;
+
 /** Reads time and runs loops for one piece of periodic work; times are in the scheduler's ms. */
 export interface LoopClock {
   /** The instant the work started (its origin), on this clock. */
   readonly start: number;
   now(): number;
-  loop(delay: number, step: LoopStep): Subscription;
+  /** Runs `step` at instant `at` of this clock, then at each instant it returns (never before now). */
+  loopAt(at: number, step: DueStep): Subscription;
 }
 
 /**
@@ -55,47 +60,136 @@ type Host = {
 };
 
 const host = globalThis as unknown as Host;
-/** The host's own clocks and timer, as found when this module loaded. */
-const original = { dateNow: Date.now, perfNow: host.performance?.now, setTimeout: host.setTimeout };
+/** The host's own clock and timer, as found when this module loaded. */
+const original = { dateNow: Date.now, setTimeout: host.setTimeout };
 
 /**
- * True while `Date.now`, `performance.now` and `setTimeout` are the ones found when this module
- * loaded: then they agree, and a loop can be timed on `performance.now()`. Fake timers installed
- * since replace some of them; loops then stay on the scheduler, which reads the fakes.
+ * The host's `performance` and its own `now`, found on first use rather than at import: Node defines
+ * `globalThis.performance` as a getter that loads perf_hooks (about a millisecond) on first read.
+ */
+let real: { readonly performance: object; readonly now: () => number } | undefined;
+
+function realPerformance(): typeof real {
+  if (real) return real;
+  const performance = host.performance;
+  if (performance === undefined) return undefined;
+  // `now` lives on the prototype of a real Performance; fake timers hand out an object of their own
+  const now = (Object.getPrototypeOf(performance) as { now?: unknown } | null)?.now;
+  if (typeof now !== 'function') return undefined;
+  return (real = { performance, now: now as () => number });
+}
+
+/** The host's own `performance.now()`, whatever fake timers replaced since (after a true hostClockIsReal). */
+const preciseNow = (): number => real!.now.call(real!.performance);
+
+/**
+ * True while `Date.now`, `performance.now` and `setTimeout` are the host's own: then they agree, and
+ * a loop can be timed on `performance.now()`. Fake timers replace some of them; loops then stay on
+ * the scheduler, which reads the fakes.
  */
 function hostClockIsReal(): boolean {
   return (
-    original.perfNow !== undefined &&
     Date.now === original.dateNow &&
-    host.performance?.now === original.perfNow &&
-    host.setTimeout === original.setTimeout
+    host.setTimeout === original.setTimeout &&
+    realPerformance() !== undefined &&
+    host.performance?.now === real!.now
   );
 }
 
-/** Runs `step` on the host's `setTimeout`, looked up at each arming; unsubscribing clears it. */
-function hostLoop(delay: number, step: LoopStep): Subscription {
-  let handle: unknown;
-  let clear: Host['clearTimeout'] | undefined;
-  const loop = new Subscription(() => {
-    clear?.(handle);
-    clear = undefined;
+/** A loop waiting in a {@link Batch}: a link of the batch's list. */
+interface Waiting {
+  readonly step: DueStep;
+  batch: Batch | undefined;
+  previous: Waiting | undefined;
+  next: Waiting | undefined;
+  /** Set on unsubscription, so that a loop ended from inside its own step is not re-armed. */
+  ended: boolean;
+}
+
+/**
+ * The loops due at one instant of `performance.now()`, woken by one host timer, in a linked list (in
+ * the order they joined) so that a tick allocates nothing per loop.
+ */
+interface Batch {
+  readonly at: number;
+  first: Waiting | undefined;
+  last: Waiting | undefined;
+  readonly clear: Host['clearTimeout'];
+  handle: unknown;
+}
+
+/**
+ * Host batches by due instant. Loops that share an origin and an interval (the timers of one run) fall
+ * due at the same instants, so one `setTimeout` wakes them all: a host timer per loop would be armed
+ * a few microseconds apart, and those armed after the host's millisecond clock turned fire a whole
+ * millisecond later than the rest.
+ */
+const batches = new Map<number, Batch>();
+
+function join(waiting: Waiting, at: number): void {
+  let batch = batches.get(at);
+  if (!batch) {
+    const created: Batch = { at, first: undefined, last: undefined, clear: host.clearTimeout, handle: 0 };
+    created.handle = host.setTimeout(() => wake(created), Math.max(0, at - preciseNow()));
+    batches.set(at, (batch = created));
+  }
+  waiting.batch = batch;
+  waiting.previous = batch.last;
+  waiting.next = undefined;
+  if (batch.last) batch.last.next = waiting;
+  else batch.first = waiting;
+  batch.last = waiting;
+}
+
+/** Unlinks `waiting` from its batch; the host timer of a batch left empty is cleared. */
+function leave(waiting: Waiting): void {
+  const batch = waiting.batch;
+  if (!batch) return;
+  const { previous, next } = waiting;
+  if (previous) previous.next = next;
+  else batch.first = next;
+  if (next) next.previous = previous;
+  else batch.last = previous;
+  waiting.batch = waiting.previous = waiting.next = undefined;
+  if (!batch.first && batches.get(batch.at) === batch) {
+    batches.delete(batch.at);
+    batch.clear(batch.handle);
+  }
+}
+
+/** Runs the steps of `batch`, in the order they joined; one that throws stops only its loop. */
+function wake(batch: Batch): void {
+  if (batches.get(batch.at) !== batch) return;
+  batches.delete(batch.at);
+  // always the current first: a step may end loops of this batch that have not run yet
+  for (let waiting = batch.first; waiting; waiting = batch.first) {
+    leave(waiting);
+    let next: number | undefined;
+    try {
+      next = waiting.step();
+    } catch (error) {
+      // as a host timer of its own would have: reported as uncaught, the other loops unaffected
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+    if (next !== undefined && !waiting.ended) join(waiting, next);
+  }
+}
+
+/** Runs `step` at instant `at` of `performance.now()`, then at each instant it returns. */
+function hostLoop(at: number, step: DueStep): Subscription {
+  const waiting: Waiting = { step, batch: undefined, previous: undefined, next: undefined, ended: false };
+  join(waiting, at);
+  return new Subscription(() => {
+    waiting.ended = true;
+    leave(waiting);
   });
-  const arm = (ms: number): void => {
-    clear = host.clearTimeout;
-    handle = host.setTimeout(fire, ms);
-  };
-  const fire = (): void => {
-    clear = undefined;
-    const next = step();
-    if (next !== undefined && !loop.closed) arm(next);
-  };
-  arm(delay);
-  return loop;
 }
 
 /** Reads the current instant of `scheduler`, to hand to {@link clockFor} for each loop started now. */
 export function readOrigin(scheduler: SchedulerLike): ClockOrigin {
-  const precise = scheduler === asyncScheduler && hostClockIsReal() ? host.performance!.now() : undefined;
+  const precise = scheduler === asyncScheduler && hostClockIsReal() ? preciseNow() : undefined;
   return { scheduler, at: scheduler.now(), precise };
 }
 
@@ -113,8 +207,23 @@ export function clockFor(scheduler: SchedulerLike, origin?: ClockOrigin): LoopCl
   const precise = from.precise;
   if (precise === undefined || !hostClockIsReal()) {
     const start = precise === undefined ? from.at : scheduler.now();
-    return { start, now: () => scheduler.now(), loop: (delay, step) => scheduleLoop(scheduler, delay, step) };
+    const now = (): number => scheduler.now();
+    const loopAt = (at: number, step: DueStep): Subscription =>
+      scheduleLoop(scheduler, Math.max(0, at - now()), () => {
+        const next = step();
+        return next === undefined ? undefined : Math.max(0, next - now());
+      });
+    return { start, now, loopAt };
   }
-  const performance = host.performance!;
-  return { start: from.at, now: () => from.at + (performance.now() - precise), loop: hostLoop };
+  // the loops of one origin compute the same host instants, so they share batches
+  const offset = precise - from.at;
+  return {
+    start: from.at,
+    now: () => preciseNow() - offset,
+    loopAt: (at, step) =>
+      hostLoop(at + offset, () => {
+        const next = step();
+        return next === undefined ? undefined : next + offset;
+      }),
+  };
 }
