@@ -153,7 +153,8 @@ function leave(waiting: Waiting): void {
   waiting.batch = waiting.previous = waiting.next = undefined;
   if (!batch.first && batches.get(batch.at) === batch) {
     batches.delete(batch.at);
-    batch.clear(batch.handle);
+    const clear = batch.clear; // called as a plain function: browsers refuse another `this`
+    clear(batch.handle);
   }
 }
 

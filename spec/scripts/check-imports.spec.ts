@@ -49,7 +49,7 @@ describe('scripts/check-imports.mjs', () => {
 
     it('refuses a core → wing import, naming the file, the line and the wing', () => {
       expect(problems).to.include(
-        "core → wing: lib/service.ts:2 ('./node/worker.js') imports the node wing; the core never imports a wing (node, otel, prometheus, angular, testing)",
+        "core → wing: lib/service.ts:2 ('./node/worker.js') imports the node wing; the core never imports a wing (node, otel, prometheus, angular, testing, lease)",
       );
     });
 

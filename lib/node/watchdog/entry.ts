@@ -95,9 +95,11 @@ function noStackReason(): string | undefined {
 
 async function capture(silentMs: number): Promise<void> {
   Atomics.store(control, Slot.capturing, 1);
+  // read before anything is awaited: the stall may be over by the time the capture module has loaded
+  const running = readRunning();
   try {
     await loading;
-    let report: StallReport = { lagMs: Math.round(silentMs), running: readRunning() };
+    let report: StallReport = { lagMs: Math.round(silentMs), running };
     const complete = (extra: Partial<StallReport>): void => {
       report = { ...report, ...extra, lagMs: Math.round(performance.now() - sentAt) };
       file(report);
