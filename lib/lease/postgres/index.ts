@@ -10,6 +10,9 @@ import type { Lease, LeaseTerm } from '../../lease.js';
 import { leaseSettings, type LeaseSettings } from '../options.js';
 import { HeldTerm, LeaseLostError } from '../term.js';
 
+/** The reason a term ends without a release (`lost`, and the `leader` event that reports it). */
+export { LeaseLostError } from '../term.js';
+
 /** Options of {@link postgresLease}. */
 export interface PostgresLeaseOptions {
   /** The lease's name: shown in `leader` events, metrics and the dashboard. */

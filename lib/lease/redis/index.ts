@@ -10,6 +10,9 @@ import type { Lease, LeaseTerm } from '../../lease.js';
 import { leaseSettings, type LeaseSettings } from '../options.js';
 import { HeldTerm } from '../term.js';
 
+/** The reason a term ends without a release (`lost`, and the `leader` event that reports it). */
+export { LeaseLostError } from '../term.js';
+
 /**
  * What {@link redisLease} needs of a node-redis client: `createClient()` from `redis` (5 or later),
  * with or without modules, connected.
