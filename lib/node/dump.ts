@@ -1,7 +1,8 @@
 /**
  * The tree dump a Worker writes on SIGUSR1: one line per service with its path, state, time in that
  * state and what it has under way (its diag flags), then the main thread's last stall with its
- * stack, so an operator can see what a process is doing and what last blocked it.
+ * stack, then one block per ThreadService with what its thread was doing, so an operator can see
+ * what a process is doing and what last blocked it.
  */
 import { humanizeDuration } from '../duration.js';
 import type { ServiceSnapshot } from '../snapshot.js';
@@ -92,4 +93,42 @@ export function formatMainThread(detector: BlockingDetector | undefined, now: nu
   if (stall.stack !== undefined) lines.push(stall.stack);
   else lines.push(`    (no stack: ${stall.noStack ?? 'not captured'})`);
   return lines;
+}
+
+/** What a ThreadService's thread was doing at the moment of a dump. */
+export type ThreadStackOutcome =
+  /** It was running JavaScript: its stack, as `    at fn (url:line:column)` lines. */
+  | { readonly kind: 'stack'; readonly stack: string }
+  /** It ran no JavaScript: `detail` says how it was seen so. */
+  | { readonly kind: 'idle'; readonly detail: string }
+  /** Its stack could not be taken, and why. */
+  | { readonly kind: 'none'; readonly reason: string };
+
+/**
+ * The block of one ThreadService in the SIGUSR1 dump, written once its thread's capture settled.
+ *
+ * @param path - the ThreadService's path
+ * @param threadId - its thread, when it has one
+ * @example
+ * ```ts
+ * formatThreadStack('Worker/Hasher', 3, { kind: 'idle', detail: 'waiting for messages' });
+ * // ['── Worker/Hasher (thread 3) ──', 'idle (waiting for messages)']
+ * formatThreadStack('Worker/Hasher', 3, { kind: 'stack', stack: '    at hash (…)' });
+ * // ['── Worker/Hasher (thread 3) ──', 'running JavaScript:', '    at hash (…)']
+ * ```
+ */
+export function formatThreadStack(
+  path: string,
+  threadId: number | undefined,
+  outcome: ThreadStackOutcome,
+): string[] {
+  const header = `── ${path}${threadId === undefined ? '' : ` (thread ${threadId})`} ──`;
+  switch (outcome.kind) {
+    case 'stack':
+      return [header, 'running JavaScript:', outcome.stack];
+    case 'idle':
+      return [header, `idle (${outcome.detail})`];
+    case 'none':
+      return [header, `stack not capturable: ${outcome.reason}`];
+  }
 }

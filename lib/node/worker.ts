@@ -12,11 +12,18 @@ import { Service } from '../service.js';
 import type { ServiceState } from '../state.js';
 import { BlockingDetector } from './blocking-detector.js';
 import { addMonitoring, type Monitoring } from './dashboard/dashboard.js';
-import { activityOf, formatMainThread, formatTree } from './dump.js';
+import {
+  activityOf,
+  formatMainThread,
+  formatThreadStack,
+  formatTree,
+  type ThreadStackOutcome,
+} from './dump.js';
 import { EXIT_FAILURE, EXIT_OK, signalExitCode } from './exit-codes.js';
 import { HealthServer, notReadyReason, sendJSON, sendText, type HealthAddress } from './health-server.js';
 import { logLifecycle } from './lifecycle-log.js';
 import { listenProcess, SIGNAL_REPEAT_WINDOW_MS, SignalRepeats } from './signals.js';
+import { captureThreadStacks, threadTargets, type ThreadTarget } from './thread/stacks.js';
 import { resolveWorkerConfig, type WorkerArguments, type WorkerConfig } from './worker-options.js';
 
 /**
@@ -31,7 +38,9 @@ import { resolveWorkerConfig, type WorkerArguments, type WorkerConfig } from './
  * `shutdownTimeout` running out → 1 once what was stuck is logged; a crash during start, a crash of
  * the root (a child's crash escalates to it), an uncaught exception or an unhandled rejection → 1
  * after the tree was torn down, the error logged once; a stop whose hooks failed → 1.
- * SIGUSR1 writes the tree (path, state, time in state, pending work) to stderr and keeps running.
+ * SIGUSR1 writes the tree (path, state, time in state, pending work) to stderr and keeps running;
+ * then, for each ThreadService, the stack of what its thread is doing (or `idle`, or why it cannot
+ * be taken), each in a block of its own as its capture settles.
  *
  * Probes (with `health`): `/livez` 200 unless the root crashed; `/readyz` 200 while no stop has begun
  * and every essential service whose parent is running is itself running (services created with
@@ -288,10 +297,27 @@ export class Worker extends Service {
     }
   }
 
+  /**
+   * Writes the tree and the main thread's part at once, then one block per ThreadService as the
+   * capture of its thread settles (each step has a budget; cancelled when runUntilExit() ends).
+   */
   #dump(): void {
     const now = this.scheduler.now();
     const lines = formatTree(this.toJSON(), now);
     const main = formatMainThread(this.#detector, now);
+    const threads = threadTargets(this);
+    if (threads.length > 0) main.push(`thread stacks follow: ${threads.map((t) => t.path).join(', ')}`);
     process.stderr.write(`── ${this.path} (pid ${process.pid}) ──\n${[...lines, ...main].join('\n')}\n`);
+    const session = this.#session;
+    if (threads.length === 0 || !session) return;
+    const capture = new AbortController();
+    const cancel = (): void => capture.abort();
+    session.add(cancel);
+    const write = (target: ThreadTarget, outcome: ThreadStackOutcome): void => {
+      process.stderr.write(`${formatThreadStack(target.path, target.threadId, outcome).join('\n')}\n`);
+    };
+    captureThreadStacks(threads, write, { signal: capture.signal })
+      .catch((error: unknown) => process.stderr.write(`thread stacks: the capture failed (${show(error)})\n`))
+      .finally(() => session.remove(cancel));
   }
 }

@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 /** Frames kept in a captured stack (the innermost ones). */
 const MAX_FRAMES = 40;
 
-interface CallFrame {
+/** @internal A call frame of a `Debugger.paused` notification. */
+export interface CallFrame {
   readonly functionName: string;
   readonly url?: string;
   readonly location: {
@@ -38,8 +39,8 @@ function post(session: Session, method: string): Promise<unknown> {
   });
 }
 
-/** A script the main thread loaded, as `Debugger.scriptParsed` describes it. */
-interface Script {
+/** @internal A script a thread loaded, as `Debugger.scriptParsed` describes it. */
+export interface Script {
   readonly url: string;
   readonly sourceMapURL: string;
   /** Its parsed source map: null when it has none or it cannot be read. */
@@ -97,8 +98,33 @@ function frameLine(frame: CallFrame, scripts: ReadonlyMap<string, Script>): stri
   return frame.functionName ? `    at ${frame.functionName} (${where})` : `    at ${where}`;
 }
 
-/** Frames of Node's own loop machinery: a pause that lands only in them came after the stall. */
-const isInternal = (line: string): boolean => /\((node:|<script )/.test(line) || /^ {4}at node:/.test(line);
+/** @internal Frames of Node's own loop machinery: a pause that lands only in them came between two tasks. */
+export const isInternal = (line: string): boolean =>
+  /\((node:|<script )/.test(line) || /^ {4}at node:/.test(line);
+
+/** @internal Files a `Debugger.scriptParsed` notification's script in `scripts`, by id. */
+export function noteScript(
+  scripts: Map<string, Script>,
+  params: { scriptId: string; url: string; sourceMapURL?: string },
+): void {
+  const { scriptId, url, sourceMapURL = '' } = params;
+  if (url) scripts.set(scriptId, { url, sourceMapURL });
+}
+
+/**
+ * @internal The call frames of a pause as `    at fn (url:line:column)` lines, innermost first,
+ * mapped through the scripts' source maps.
+ */
+export function frameLines(frames: readonly CallFrame[], scripts: ReadonlyMap<string, Script>): string[] {
+  return frames.map((frame) => frameLine(frame, scripts));
+}
+
+/** @internal Frame lines as one stack: the innermost {@link MAX_FRAMES}, then how many were left out. */
+export function joinFrames(lines: readonly string[]): string {
+  const kept = lines.slice(0, MAX_FRAMES);
+  if (lines.length > MAX_FRAMES) kept.push(`    … ${lines.length - MAX_FRAMES} more frames`);
+  return kept.join('\n');
+}
 
 /** One debugger session to the main thread, opened when a stall is suspected and closed after. */
 interface Armed {
@@ -143,10 +169,8 @@ export class StackCapture {
     const scripts = new Map<string, Script>();
     session.on(
       'Debugger.scriptParsed',
-      (message: { params: { scriptId: string; url: string; sourceMapURL?: string } }) => {
-        const { scriptId, url, sourceMapURL = '' } = message.params;
-        if (url) scripts.set(scriptId, { url, sourceMapURL });
-      },
+      (message: { params: { scriptId: string; url: string; sourceMapURL?: string } }) =>
+        noteScript(scripts, message.params),
     );
     const enabled = post(session, 'Debugger.enable').then(() => undefined);
     enabled.catch(() => {}); // read by capture(); a disarm before then is no failure
@@ -183,14 +207,12 @@ export class StackCapture {
     try {
       return await new Promise<string | undefined>((resolve) => {
         armed.session.once('Debugger.paused', (message: { params: { callFrames: CallFrame[] } }) => {
-          const all = message.params.callFrames.map((frame) => frameLine(frame, armed.scripts));
+          const all = frameLines(message.params.callFrames, armed.scripts);
           if (!isStillBlocked() || all.every(isInternal)) {
             resolve('the loop turned before the main thread paused');
             return;
           }
-          const lines = all.slice(0, MAX_FRAMES);
-          if (all.length > MAX_FRAMES) lines.push(`    … ${all.length - MAX_FRAMES} more frames`);
-          onPaused(lines.join('\n'));
+          onPaused(joinFrames(all));
           resolve(undefined);
         });
         timer = setTimeout(
