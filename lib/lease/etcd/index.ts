@@ -85,7 +85,7 @@ const METHODS = ['lease', 'put', 'get', 'getAll', 'if', 'watch'] as const;
  * import { etcdLease } from 'rxmode/lease/etcd';
  *
  * const etcd = new Etcd3({
- *   hosts: process.env.ETCD_URL,
+ *   hosts: 'http://127.0.0.1:2379',
  *   defaultCallOptions: (call) => (call.isStream ? {} : { deadline: Date.now() + 5000 }),
  *   faultHandling: { watchBackoff: new ExponentialBackoff({ maxDelay: 1000 }) },
  * });

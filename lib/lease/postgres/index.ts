@@ -90,7 +90,7 @@ const UNLOCK_SQL = `SELECT pg_advisory_unlock(hashtextextended($1, 0)) AS unlock
  * import { LeaderService } from 'rxmode';
  * import { postgresLease } from 'rxmode/lease/postgres';
  *
- * const pool = new pg.Pool({ connectionString: process.env.PG_URL });
+ * const pool = new pg.Pool({ connectionString: 'postgres://app@127.0.0.1/app' });
  * pool.on('error', (error) => console.error('idle client', error));
  * const leader = new LeaderService(postgresLease(pool, { name: 'scheduler', ttl: '15s' }));
  * ```

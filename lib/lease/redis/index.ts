@@ -3,7 +3,6 @@
  * One key per lease set with `NX PX`, a fencing counter beside it, renewal by compare-and-extend and
  * release by compare-and-delete, each a Lua script so that no step can interleave with another client's.
  */
-import { randomUUID } from 'node:crypto';
 import type { Duration } from '../../duration.js';
 import { show } from '../../internal/format.js';
 import type { Lease, LeaseTerm } from '../../lease.js';
@@ -99,7 +98,7 @@ return 0`;
  *   A term that is lost while the client is connected deletes its key the same way, so the next
  *   replica need not wait for the ttl.
  * - The adapter adds no listener to the client. Give the client an `'error'` listener: node-redis
- *   emits `'error'` when the connection drops, and an unheard one ends the process.
+ *   emits `'error'` when the connection drops, and an unheard one crashes the program.
  * - A single Redis (or a primary with its replicas) through `createClient()`; not a cluster client.
  *
  * @param client - A connected node-redis client (`createClient()` then `await client.connect()`).
@@ -112,7 +111,7 @@ return 0`;
  * import { LeaderService } from 'rxmode';
  * import { redisLease } from 'rxmode/lease/redis';
  *
- * const client = createClient({ url: process.env.REDIS_URL });
+ * const client = createClient({ url: 'redis://127.0.0.1:6379' });
  * client.on('error', (error) => console.warn('redis', error));
  * await client.connect();
  * const leader = new LeaderService(redisLease(client, { name: 'outbox-relay', ttl: '15s' }));
@@ -159,7 +158,7 @@ async function acquire(
     command(client, ['EVAL', RELEASE, '1', key, value], renewEveryMs, 'a release').then(() => undefined);
   for (;;) {
     signal.throwIfAborted();
-    const value = randomUUID();
+    const value = crypto.randomUUID();
     const sentAt = performance.now();
     let reply: unknown;
     try {
