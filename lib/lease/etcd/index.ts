@@ -190,13 +190,11 @@ class Campaign {
 
   /** The term of this candidate, renewing from now on; trusted from the grant, not from now. */
   #hold(token: string): HeldTerm {
-    const { ttlMs, marginMs, renewEveryMs } = this.#timing;
+    const { ttlMs, marginMs } = this.#timing;
     const lease = this.#lease;
     const term = new HeldTerm({
+      ...this.#timing,
       token,
-      ttlMs,
-      marginMs,
-      renewEveryMs,
       renew: async () => {
         // A keep-alive answered after the term stops being trusted is of no use: that is its deadline.
         await lease.keepaliveOnce({ deadline: Date.now() + ttlMs - marginMs });

@@ -254,13 +254,11 @@ class Session {
 
   /** Starts the term: renewals every `ttl / 3`, trusted until the ttl minus the margin after `sentAt`. */
   hold(token: string, sentAt: number): HeldTerm {
-    const { ttlMs, marginMs, renewEveryMs, key } = this.#settings;
+    const { ttlMs, key } = this.#settings;
     let isReleased = false;
     const term = new HeldTerm({
+      ...this.#settings,
       token,
-      ttlMs,
-      marginMs,
-      renewEveryMs,
       renew: async () => {
         await this.#client.query('SELECT 1');
         return true;

@@ -194,13 +194,11 @@ function holdTerm(
   sentAt: number,
   forget: (value: string) => Promise<void>,
 ): HeldTerm {
-  const { key, ttlMs, marginMs, renewEveryMs } = settings;
+  const { key, ttlMs, renewEveryMs } = settings;
   let released = false;
   const term = new HeldTerm({
+    ...settings,
     token,
-    ttlMs,
-    marginMs,
-    renewEveryMs,
     renew: async () => {
       const reply = await command(
         client,
