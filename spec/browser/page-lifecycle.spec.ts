@@ -7,6 +7,8 @@ import type { Browser, Page } from 'playwright-core';
 import { bundle, launchChromium, serve, type TestServer } from './chromium.js';
 
 interface Report {
+  /** The order the page sent it in (beacons may arrive out of order). */
+  seq: number;
   path: string;
   to: string;
   reason?: unknown;
@@ -73,7 +75,7 @@ describe('bindPageLifecycle (Chromium)', function () {
     expect(await page.evaluate(() => window.lifecycle.listeners())).to.equal(1);
     await page.goto(`${server.origin}/elsewhere`);
     await eventually(() => reports.some((r) => r.path === 'app' && r.to === 'stopped'));
-    const stopping = reports.filter((r) => r.to === 'stopping');
+    const stopping = reports.filter((r) => r.to === 'stopping').sort((a, b) => a.seq - b.seq);
     expect(stopping.map((r) => [r.path, r.reason])).to.deep.equal([
       ['app', { type: 'signal', signal: 'pagehide' }],
       ['app/clock', { type: 'parent', parent: 'app' }],
