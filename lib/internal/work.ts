@@ -20,11 +20,8 @@ import { callMarked, runningMarker } from './running.js';
 
 /** What a piece of work needs from its service while it runs. */
 export interface WorkHost {
-  /**
-   * The service path, read when a body is marked as running (`<path>:timer:<name>`, see
-   * running.ts); a host without it is marked by phase alone (`timer:<name>`).
-   */
-  readonly path?: string;
+  /** The service path, read when a body is marked as running (`<path>:timer:<name>`, see running.ts). */
+  readonly path: string;
   readonly signal: AbortSignal;
   readonly scheduler: SchedulerLike;
   /**
@@ -78,8 +75,7 @@ const nothing = (): undefined => undefined;
 
 /** What a piece of work is marked as while its synchronous code runs: `<path>:<phase>`. */
 function labelOf(host: WorkHost, phase: string): string {
-  const path = host.path;
-  return path === undefined ? phase : `${path}:${phase}`;
+  return `${host.path}:${phase}`;
 }
 
 /** True when `value` is something `from()` accepts (strings excluded: a string is surely a mistake). */
