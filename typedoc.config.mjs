@@ -43,9 +43,10 @@ const config = {
   // No public repository URL to link sources to.
   disableSources: true,
   // Types that appear in public signatures but are not exported on purpose: the receiver list and
-  // common base behind Signal and SyncSignal, and the strategy record a Supervisor subclass passes
-  // to its protected constructor. They are documented where they are used.
-  intentionallyNotExported: ['ReceiverList', 'SignalBase', 'Strategy'],
+  // common base behind Signal and SyncSignal, the strategy record a Supervisor subclass passes to
+  // its protected constructor, and the two base classes Service is built on (its tree side and its
+  // waits), whose members are documented on Service.
+  intentionallyNotExported: ['ReceiverList', 'SignalBase', 'Strategy', 'ServiceNode'],
   validation: { notExported: true, invalidLink: true, rewrittenLink: true },
   navigation: { includeCategories: false, includeGroups: true, includeFolders: false },
 };

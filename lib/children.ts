@@ -13,7 +13,7 @@ import {
   startAlongEdges,
   stopAlongEdges,
 } from './internal/sibling-graph.js';
-import { holdsChildren, isBusy, settings, stopAsChild } from './internal/symbols.js';
+import { holdsChildren, settings, stopAsChild, stopRun } from './internal/symbols.js';
 
 /** The promise of a start or stop that finished synchronously: nothing to await. */
 export const RESOLVED: Promise<void> = Promise.resolve();
@@ -158,7 +158,7 @@ export function sweepChildren(
   arm: (run: StopRun) => void,
   reason: StopReason = { type: 'parent', parent: parent.path },
 ): Promise<void> {
-  if (!parent.children.some((child) => child[isBusy]())) return RESOLVED;
+  if (!parent.children.some(isBusy)) return RESOLVED;
   const run = new StopRun(parent, reason, parentRun, false);
   const stopping = stopChildren(parent, run, reason);
   if (!stopping) return RESOLVED;
@@ -169,4 +169,14 @@ export function sweepChildren(
       if (run.stuck) throw new StopTimeoutError(parent.ref, run.stuck, run.errors ?? []);
       if (run.errors) throw new ServiceStopError(parent.ref, run.errors);
     });
+}
+
+/**
+ * @internal True when `host` or a descendant is starting, running or stopping, or tearing down
+ * after a crash: something a stop would still have to end.
+ */
+export function isBusy(host: LifecycleHost): boolean {
+  const state = host.state;
+  if (state === 'starting' || state === 'running' || state === 'stopping' || host[stopRun]) return true;
+  return host.children.some(isBusy);
 }

@@ -1,5 +1,6 @@
 export { Service } from './service.js';
-export type { DependencyOptions, ReadonlyBehaviorSubject } from './service.js';
+export type { ReadonlyBehaviorSubject } from './service.js';
+export type { DependencyOptions } from './service-node.js';
 export type { ServiceOptions, TaskOptions, CronOptions } from './options.js';
 export type { WaitResult, WaitFirstResult } from './internal/waits.js';
 export { SERVICE_STATES, canTransition } from './state.js';

@@ -1,62 +1,40 @@
 /**
- * The Service façade: identity, the one state in one BehaviorSubject, the public methods, the state
- * transitions and the synchronous paths of a leaf. The start and stop sequences (`internal/start-run.ts`,
- * `internal/stop-sequence.ts`), the children (`children.ts`, `internal/dependencies.ts`), the work
- * (`internal/service-work.ts`), the waits (`internal/waits.ts`) and `stop$` (`internal/stop-signal.ts`)
- * live beside it.
+ * The Service façade: the one state in one BehaviorSubject, the public methods, the state
+ * transitions and the synchronous paths of a leaf. It extends `ServiceWaits` (service-waits.ts),
+ * which extends `ServiceNode` (service-node.ts: identity, tree, dependencies, events). The start and
+ * stop sequences (`internal/start-run.ts`, `internal/stop-sequence.ts`), the children (`children.ts`,
+ * `internal/dependencies.ts`), the work (`internal/service-work.ts`) and `stop$`
+ * (`internal/stop-signal.ts`) live beside it.
  */
-import { BehaviorSubject, Subject, asyncScheduler, takeUntil, type Observable } from 'rxjs';
-import type { MonoTypeOperatorFunction, ObservableInput, SchedulerLike } from 'rxjs';
+import { BehaviorSubject, Subject, type Observable, type ObservableInput } from 'rxjs';
 import { RESOLVED, startChildren } from './children.js';
 import { DiagFlags, type Diag } from './diag.js';
 import { parseDuration, type Duration } from './duration.js';
 import { InvalidRunError, InvalidStateError } from './errors.js';
-import type { LifecycleEvent, ServiceRef, StopReason } from './events.js';
+import type { LifecycleEvent, StopReason } from './events.js';
 import { flushDecorated, registerDecorated } from './internal/decorated.js';
-import { adopt, checkAfter, isDueToStart, removeChild, warnIdle } from './internal/dependencies.js';
-import { EventHub } from './internal/event-hub.js';
-import { deliverEvents, publishEvent, queueEvent } from './internal/event-queue.js';
+import { deliverEvents, queueEvent } from './internal/event-queue.js';
 import { show } from './internal/format.js';
 import { callHook, hasStartHooks, hasStopHooks, type HookName } from './internal/hooks.js';
-import type { LifecycleSettings, WorkStop } from './internal/host.js';
+import type { WorkStop } from './internal/host.js';
 import { noop } from './internal/noop.js';
 import { checkSignal, restart, runStart, startAfter, startEnded, StartRun } from './internal/start-run.js';
-import { StopRun, type StopStep } from './internal/stop-run.js';
+import { crashTeardownOf, StopRun } from './internal/stop-run.js';
 import { beginStop, reportCrash, runStop, stopAgain } from './internal/stop-sequence.js';
-import { ServiceWork, type Registration } from './internal/service-work.js';
+import { ServiceWork } from './internal/service-work.js';
 import { StopSignal, stopNotice } from './internal/stop-signal.js';
 import * as $ from './internal/symbols.js';
-import * as waits from './internal/waits.js';
-import type { WaitFirstResult, WaitResult } from './internal/waits.js';
 import { cronDef, taskDef, timerDef } from './internal/work-defs.js';
 import { isObservableInput, type WorkDef } from './internal/work.js';
-import { silentLogger, type Logger } from './logger.js';
-import { resolveServiceOptions, type ResolvedOptions } from './options.js';
 import type { CronOptions, ServiceOptions, TaskOptions } from './options.js';
+import { ServiceWaits } from './service-waits.js';
 import { snapshotOf, type ServiceSnapshot } from './snapshot.js';
 import { canTransition, isShouldStop, type ServiceState } from './state.js';
 import { assertTeardown, type Teardown } from './teardown.js';
 import type { TimerOptions, TimerTick } from './timer.js';
 
-/** Options of `addDependency` and `addRuntimeDependency`. */
-export interface DependencyOptions {
-  /**
-   * Siblings (children already added to the same parent) this child needs running first: with
-   * `startConcurrency: 'parallel'` it starts once they run; with `stopConcurrency: 'parallel'` they
-   * stop once it has stopped (section 3.6 of the contract).
-   * @defaultValue none
-   */
-  after?: Service<any> | readonly Service<any>[];
-}
-
 /** A BehaviorSubject seen read-only: subscribe, `value`, `getValue()`. */
 export type ReadonlyBehaviorSubject<V> = Observable<V> & { readonly value: V; getValue(): V };
-
-/** The children of a childless service: shared, so frozen (it is replaced on the first add). */
-const NO_CHILDREN = Object.freeze([]) as unknown as Service<any>[];
-let nextId = 0;
-/** Bumped whenever a service is attached or detached: cached paths are stale then. */
-let treeEpoch = 0;
 
 /**
  * A long-running service with an observable lifecycle.
@@ -87,31 +65,20 @@ let treeEpoch = 0;
  * await ticker.start();
  * ```
  */
-export class Service<T = never> implements AsyncDisposable {
-  /** Unique per instance. */
-  readonly id: string;
-  /** `options.name`, else the class name. */
-  readonly name: string;
+export class Service<T = never> extends ServiceWaits<Service<any>> implements AsyncDisposable {
   /** The state, as a BehaviorSubject. */
   readonly state$: ReadonlyBehaviorSubject<ServiceState>;
 
   #state$: BehaviorSubject<ServiceState>;
-  #parent: Service<any> | undefined;
-  #children: Service<any>[] = NO_CHILDREN;
-  #opts: ResolvedOptions;
   /** Scheduler time the current state was entered. */
   #since: number;
   #firstStartBegun = false;
   #restartCount = 0;
   #crashReason: unknown;
   #stopReason: StopReason | undefined;
-  #ref: { epoch: number; ref: ServiceRef } | undefined;
-  /** The siblings this service needs running first (`after`), when it has any. */
-  #after: Service<any>[] | undefined;
   /** Of the last start and stop; -1 for none (a field that only ever holds numbers is updated in place). */
   #startDurationMs = -1;
   #stopDurationMs = -1;
-  #events: EventHub<LifecycleEvent> | undefined;
   #run$: Subject<any> | undefined; // `any`: a Service<never> must stay assignable to Service<any>
   #stop$: Observable<StopReason> | undefined;
   #stopSignal: StopSignal | undefined;
@@ -130,30 +97,15 @@ export class Service<T = never> implements AsyncDisposable {
    * looks like a misspelled option, such as `startConcurency`.
    */
   constructor(options?: ServiceOptions) {
-    const { name, resolved } = resolveServiceOptions(options, new.target === Service);
-    this.id = `${++nextId}`;
-    this.name = name ?? (new.target.name || 'Service');
-    this.#opts = resolved;
+    super(options, new.target === Service);
     this.#state$ = new BehaviorSubject<ServiceState>('init');
     this.state$ = this.#state$;
     this.#since = this.scheduler.now();
     registerDecorated(this, new.target.prototype as object);
   }
 
-  // ─── identity and tree ──────────────────────────────────────────────────────────────────────
+  // ─── state ──────────────────────────────────────────────────────────────────────────────────
 
-  /** `root/child/grandchild`, by names; recomputed when the service moves. */
-  get path(): string {
-    return this.ref.path;
-  }
-  /** The service that owns this one, if any. */
-  get parent(): Service<any> | undefined {
-    return this.#parent;
-  }
-  /** The dependencies, in insertion order. */
-  get children(): readonly Service<any>[] {
-    return this.#children;
-  }
   /** The current state. */
   get state(): ServiceState {
     return this.#state$.value;
@@ -170,16 +122,6 @@ export class Service<T = never> implements AsyncDisposable {
   get restartCount(): number {
     return this.#restartCount;
   }
-  /** The scheduler of this subtree. */
-  get scheduler(): SchedulerLike {
-    if (this.#opts.scheduler) return this.#opts.scheduler;
-    for (let s = this.#parent; s; s = s.#parent) if (s.#opts.scheduler) return s.#opts.scheduler;
-    return asyncScheduler;
-  }
-  /** The logger of this subtree. */
-  get logger(): Logger {
-    return this.#opts.logger ?? this.#parent?.logger ?? silentLogger;
-  }
   /** Diagnostic flags (see `@transitionsTo`). */
   get diag(): Diag {
     return (this.#diag ??= new DiagFlags(() => this.scheduler.now()));
@@ -193,25 +135,12 @@ export class Service<T = never> implements AsyncDisposable {
   get run$(): Observable<T> {
     return (this.#run$ ??= new Subject<T>());
   }
-  /** Lifecycle events of this service and every descendant, in order. */
-  get events$(): Observable<LifecycleEvent> {
-    return (this.#events ??= new EventHub<LifecycleEvent>());
-  }
   /**
    * Emits the reason once when a stop or crash begins, then completes. A subscriber that arrives
    * while the service is stopping, stopped or crashed gets the last reason at once.
    */
   get stop$(): Observable<StopReason> {
     return (this.#stop$ ??= stopNotice(this));
-  }
-  /** The service as it appears in events and errors. */
-  get ref(): ServiceRef {
-    // kept until some service of any tree moves (paths change only then); shared by events, so frozen
-    if (this.#ref?.epoch !== treeEpoch) {
-      const path = this.#parent ? `${this.#parent.path}/${this.name}` : this.name;
-      this.#ref = { epoch: treeEpoch, ref: Object.freeze({ id: this.id, name: this.name, path }) };
-    }
-    return this.#ref.ref;
   }
 
   // ─── hooks (override in subclasses) ─────────────────────────────────────────────────────────
@@ -239,18 +168,6 @@ export class Service<T = never> implements AsyncDisposable {
 
   // ─── events and state ───────────────────────────────────────────────────────────────────────
 
-  /** True when this service or an ancestor has an `events$` subscriber. */
-  #isObserved(): boolean {
-    if (this.#events?.observed) return true;
-    for (let s = this.#parent; s; s = s.#parent) if (s.#events?.observed) return true;
-    return false;
-  }
-
-  /** @internal */
-  [$.deliverEvent](event: LifecycleEvent): void {
-    if (this.#events?.observed) this.#events.next(event);
-  }
-
   /** Moves to `to`; `at` defaults to the scheduler's now (a synchronous burst may reuse one reading). */
   #setState(to: ServiceState, reason?: StopReason, at: number = this.scheduler.now()): void {
     const from = this.#state$.value;
@@ -258,7 +175,7 @@ export class Service<T = never> implements AsyncDisposable {
     if (to === 'running') this.#startDurationMs = at - this.#since;
     if (to === 'stopped' && from === 'stopping') this.#stopDurationMs = at - this.#since;
     this.#since = at;
-    if (!this.#isObserved()) {
+    if (!this[$.isObserved]()) {
       this.#state$.next(to);
     } else {
       const event: LifecycleEvent = { type: 'state', service: this.ref, at, from, to };
@@ -281,29 +198,9 @@ export class Service<T = never> implements AsyncDisposable {
     this.#stopSignal?.announce(reason);
   }
 
-  /** True while a crash teardown is still under way (the state already says `crashed`). */
-  #isCrashTearingDown(): boolean {
-    return this.#stopRun !== undefined && this.#state$.value === 'crashed';
-  }
-
-  /** @internal */
-  [$.crashTeardown](): Promise<void> | undefined {
-    return this.#isCrashTearingDown() ? this.#stopRun!.promise : undefined;
-  }
-
   /** @internal Calls a hook, emitting a `hook` event when it is overridden; its promise, if any. */
   [$.callHook](hook: HookName, arg?: unknown): PromiseLike<unknown> | undefined {
     return callHook(this, Service.prototype, hook, arg);
-  }
-
-  /** @internal */
-  [$.isObserved](): boolean {
-    return this.#isObserved();
-  }
-
-  /** @internal Emits an event on this service's and every ancestor's `events$` (subclasses: supervisor, blocked, …). */
-  [$.emit](event: LifecycleEvent): void {
-    if (this.#isObserved()) publishEvent(this, event);
   }
 
   /** @internal A subclass hook called right after each state change. */
@@ -333,13 +230,15 @@ export class Service<T = never> implements AsyncDisposable {
    */
   start(options?: { timeout?: Duration; signal?: AbortSignal }): Promise<void> {
     const timeoutMs =
-      options?.timeout === undefined ? this.#opts.startTimeoutMs : parseDuration(options.timeout, 'timeout');
+      options?.timeout === undefined
+        ? this[$.settings].startTimeoutMs
+        : parseDuration(options.timeout, 'timeout');
     const signal = options?.signal;
     if (signal !== undefined) checkSignal(signal);
     const state = this.state;
     if (state === 'running') return RESOLVED;
     if (state === 'starting') return this.#startRun?.promise ?? this.waitFor('running');
-    if (state === 'stopping' || this.#isCrashTearingDown()) {
+    if (state === 'stopping' || crashTeardownOf(this)) {
       return startAfter(this, this.#stopRun!.promise!, options, true);
     }
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
@@ -380,7 +279,7 @@ export class Service<T = never> implements AsyncDisposable {
     this.#beginStart();
     this.#firstStartBegun = true;
     const t0 = this.#since;
-    if (this.#children.length > 0 && this.state === 'starting') {
+    if (this.children.length > 0 && this.state === 'starting') {
       const run = (this.#startRun = new StartRun());
       run.phase = 'children';
       const pending = startChildren(this, run);
@@ -394,7 +293,7 @@ export class Service<T = never> implements AsyncDisposable {
     }
     if (this.state === 'starting') {
       // no user code ran since `starting` unless there is work or a subtree: the same clock reading will do
-      this.#setState('running', undefined, this.#work || this.#children.length > 0 ? undefined : t0);
+      this.#setState('running', undefined, this.#work || this.children.length > 0 ? undefined : t0);
       return RESOLVED;
     }
     return startEnded(this, this.#stopRun?.promise); // the work failed (a crash) or stopped it at once
@@ -430,24 +329,6 @@ export class Service<T = never> implements AsyncDisposable {
 
   #workOf(): ServiceWork {
     return (this.#work ??= new ServiceWork(this, (value) => this.#run$?.next(value)));
-  }
-
-  /** @internal Where work or a teardown registered now belongs. */
-  [$.registration](): Registration {
-    const state = this.state;
-    const teardownsTaken = this.#stopRun?.teardownsTaken ?? false;
-    if (state !== 'starting' && state !== 'running' && state !== 'stopping' && !this.#isCrashTearingDown()) {
-      return { mode: 'definition', teardownsTaken };
-    }
-    if (this.shouldStop) return { mode: 'ended', teardownsTaken };
-    const isLive = state === 'running' || this.#startRun?.phase === 'onStarted';
-    return { mode: isLive ? 'live' : 'pending', teardownsTaken };
-  }
-
-  /** @internal */
-  [$.failStop](error: unknown): boolean {
-    this.#stopRun?.fail(error);
-    return this.#stopRun !== undefined;
   }
 
   // ─── stop ───────────────────────────────────────────────────────────────────────────────────
@@ -499,10 +380,10 @@ export class Service<T = never> implements AsyncDisposable {
     this.#announceStop(reason);
     const isHookless =
       !startInFlight && !this.#work && !this[$.beforeChildrenStop] && !hasStopHooks(this, Service.prototype);
-    if (isHookless && this.#children.length === 0) {
+    if (isHookless && this.children.length === 0) {
       // nothing to stop but itself: synchronous, stopped as it began
       this.#setState('stopped', reason, this.#since);
-      if (!parentRun && reason.type !== 'parent') this.#parent?.[$.childStopped](this, reason);
+      if (!parentRun && reason.type !== 'parent') this.parent?.[$.childStopped](this, reason);
       startRun?.end(RESOLVED);
       this[$.onStopBegun]?.(RESOLVED);
       return RESOLVED;
@@ -523,14 +404,14 @@ export class Service<T = never> implements AsyncDisposable {
     }
     this.#setState('stopped', run.reason);
     // a stop this service was not asked for by its parent is news to the parent (supervisors)
-    if (run.isRoot && run.reason.type !== 'parent') this.#parent?.[$.childStopped](this, run.reason);
+    if (run.isRoot && run.reason.type !== 'parent') this.parent?.[$.childStopped](this, run.reason);
   }
 
   #stopFromInit(reason: StopReason): void {
     this.#setState('stopped', reason);
     this.#announceStop(reason);
     const parentReason: StopReason = { type: 'parent', parent: this.path };
-    for (const child of this.#children) if (child.state === 'init') child.#stopFromInit(parentReason);
+    for (const child of this.children) if (child.state === 'init') child.#stopFromInit(parentReason);
   }
 
   /** @internal */
@@ -539,25 +420,23 @@ export class Service<T = never> implements AsyncDisposable {
   }
 
   /** @internal */
-  get [$.stopStep](): StopStep | undefined {
-    return this.#stopRun?.step;
+  get [$.startRun](): StartRun | undefined {
+    return this.#startRun;
   }
 
-  /** @internal True when this service or a descendant is starting, running or stopping (a crash teardown too). */
-  [$.isBusy](): boolean {
-    const state = this.state;
-    if (state === 'starting' || state === 'running' || state === 'stopping' || this.#stopRun) return true;
-    return this.#children.some((child) => child[$.isBusy]());
+  /** @internal */
+  get [$.stopRun](): StopRun | undefined {
+    return this.#stopRun;
+  }
+
+  /** @internal */
+  get [$.work](): ServiceWork | undefined {
+    return this.#work;
   }
 
   /** @internal Unsubscribes the work (stop step 4); what the stop must still await. */
   [$.stopWork](): WorkStop | undefined {
     return this.#work?.stop();
-  }
-
-  /** @internal The teardowns to run now, last in first out (stop step 5). */
-  [$.takeTeardowns](): Teardown[] | undefined {
-    return this.#work?.takeTeardowns();
   }
 
   // ─── restart and crash ──────────────────────────────────────────────────────────────────────
@@ -592,7 +471,7 @@ export class Service<T = never> implements AsyncDisposable {
     // a crash teardown that timed out was already reported as a stop-timeout event and logged
     run.promise = runStop(this, run, undefined).catch(noop);
     startRun?.end(run.promise, { error });
-    this.#parent?.[$.childCrashed](this, error);
+    this.parent?.[$.childCrashed](this, error);
   }
 
   /** @internal A child crashed: by default the crash escalates. Supervisors override this. */
@@ -605,71 +484,6 @@ export class Service<T = never> implements AsyncDisposable {
 
   /** @internal A child stopped on its own (not by this parent). Supervisors override this. */
   protected [$.childStopped](_child: Service<any>, _reason: StopReason): void {}
-
-  // ─── waiting ────────────────────────────────────────────────────────────────────────────────
-
-  /** Resolves once the service is stopped, or crashed and torn down. */
-  waitUntilStopped(): Promise<void> {
-    return waits.waitUntilStopped(this);
-  }
-
-  /**
-   * Resolves when the service reaches `state` (for `crashed` and `stopped`: once torn down).
-   *
-   * @throws WaitTimeoutError on timeout; ServiceCrashedError when it crashes first (unless waiting for
-   * `crashed`); `signal.reason` when aborted; TypeError for an invalid state or timeout.
-   */
-  waitFor(state: ServiceState, options?: { timeout?: Duration; signal?: AbortSignal }): Promise<void> {
-    return waits.waitFor(this, state, options);
-  }
-
-  /**
-   * Sleeps on the service's scheduler: true after `duration`, false when woken early by a stop or
-   * crash (at once when already stopping). Leaves no timer behind.
-   *
-   * @throws TypeError for an invalid duration.
-   */
-  sleep(duration: Duration): Promise<boolean> {
-    return waits.sleep(this, duration);
-  }
-
-  /**
-   * Waits for `input` to finish (an Observable's last value when it completes, a promise's value),
-   * for the service to stop, or for the timeout, whichever comes first.
-   *
-   * @throws the input's error (as a rejection); TypeError for an invalid timeout.
-   */
-  wait<V>(input: ObservableInput<V>, options?: { timeout?: Duration }): Promise<WaitResult<V>> {
-    return this.waitMany([input], options).then(waits.firstResult<V>);
-  }
-
-  /** Waits for every input (see {@link wait}); the result lists their results in input order. */
-  waitMany(
-    inputs: ObservableInput<unknown>[],
-    options?: { timeout?: Duration },
-  ): Promise<WaitResult<unknown[]>> {
-    return waits.waitMany(this, inputs, options);
-  }
-
-  /** The index and result of the first input to finish (complete or resolve), or `index: -1` on a stop. */
-  waitFirst(...inputs: ObservableInput<unknown>[]): Promise<WaitFirstResult> {
-    return waits.waitFirst(this, inputs);
-  }
-
-  /**
-   * Fixed-rate ticks as an async iterable that ends when the service stops; a tick that comes while
-   * the loop body still runs is skipped (counted in `overlaps`).
-   *
-   * @throws TypeError for a non-positive interval.
-   */
-  itertimer(interval: Duration, options?: TimerOptions): AsyncIterable<TimerTick> {
-    return waits.itertimer(this, interval, options);
-  }
-
-  /** `takeUntil(stop$)`, safe for subscribers that arrive after the stop began. */
-  untilStopped<V>(): MonoTypeOperatorFunction<V> {
-    return takeUntil<V>(this.stop$);
-  }
 
   // ─── work and teardown registration ─────────────────────────────────────────────────────────
 
@@ -711,110 +525,15 @@ export class Service<T = never> implements AsyncDisposable {
     this.#workOf().addTeardown(teardown);
   }
 
-  // ─── dependencies ───────────────────────────────────────────────────────────────────────────
-
-  /**
-   * Adds a child: started with this service (after `onStart`), stopped before it (after `onStop`).
-   *
-   * @remarks Adding the same child again is a no-op; a stopped or idle child moves from another
-   * parent; a running one cannot. On a running parent the child stays idle (a warning is logged):
-   * use {@link addRuntimeDependency} to start it too. `after` names the siblings the child needs
-   * running first (see {@link DependencyOptions.after}).
-   * @throws TypeError when `child` is not a Service or is this service or one of its ancestors, or
-   * when `after` names anything but other children of this service; InvalidStateError when the child
-   * runs under another parent.
-   * @example
-   * ```ts
-   * const app = new Service({ startConcurrency: 'parallel', stopConcurrency: 'parallel' });
-   * const db = app.addDependency(new Service({ name: 'db' }));
-   * const cache = app.addDependency(new Service({ name: 'cache' }), { after: db });
-   * app.addDependency(new Service({ name: 'api' }), { after: [db, cache] });
-   * ```
-   */
-  addDependency<S extends Service<any>>(child: S, options?: DependencyOptions): S {
-    const isNew = child instanceof Service && child.#parent !== this;
-    this.#addChild(child, options);
-    if (isNew && this.state === 'running') warnIdle(this, child);
-    return child;
-  }
-
-  /** Adds a child (see {@link addDependency}) and, when this service is running, starts it now. */
-  async addRuntimeDependency<S extends Service<any>>(child: S, options?: DependencyOptions): Promise<S> {
-    const state = this.state;
-    if (state === 'stopping') throw new InvalidStateError(this.ref, state, 'add a runtime dependency');
-    this.#addChild(child, options);
-    if (isDueToStart(this, child, state)) await child.start();
-    return child;
-  }
-
-  /** Stops a child (and what it runs), then detaches it. */
-  async removeDependency(child: Service<any>): Promise<void> {
-    if (!(child instanceof Service)) throw new TypeError(`child must be a Service; received ${show(child)}`);
-    return removeChild(this, child);
-  }
-
-  /** Validates `options.after` (siblings), then adds the child with those prerequisites. */
-  #addChild(child: Service<any>, options: DependencyOptions | undefined): void {
-    const after = options === undefined ? undefined : checkAfter(this, child, options, isService);
-    this[$.insertChild](this.#children.length, child);
-    if (after) child.#after = after;
-  }
-
-  /** @internal Adds a child at `index` (supervisors keep a crashed child's slot for its replacement). */
-  protected [$.insertChild]<S extends Service<any>>(index: number, child: S): S {
-    if (!(child instanceof Service)) throw new TypeError(`child must be a Service; received ${show(child)}`);
-    if (child.#parent !== this) adopt(this, child, index);
-    return child;
-  }
-
-  /** @internal */
-  [$.link](child: Service<any>, index: number | undefined): void {
-    const children = this.#children === NO_CHILDREN ? (this.#children = []) : this.#children;
-    if (index !== undefined) {
-      if (index >= children.length) children.push(child);
-      else children.splice(Math.max(0, index), 0, child);
-    } else {
-      const at = children.indexOf(child);
-      if (at < 0) return;
-      children.splice(at, 1);
-    }
-    child.#parent = index === undefined ? undefined : this;
-    child.#after = undefined; // edges belong to one set of siblings
-    treeEpoch++;
-  }
-
-  /** @internal The siblings this service needs running first (`after`), in the order given. */
-  get [$.prerequisites](): readonly Service<any>[] {
-    return this.#after ?? NO_CHILDREN;
-  }
-
-  /** @internal How the children start and stop, and the stop budget. */
-  get [$.settings](): LifecycleSettings {
-    return this.#opts;
-  }
-
   // ─── inspection ─────────────────────────────────────────────────────────────────────────────
 
   /** A snapshot of the subtree (section 8 of the contract). */
   toJSON(): ServiceSnapshot {
-    const pending: string[] = [];
-    const phase = this[$.startPhase];
-    if (phase) pending.push(phase);
-    for (const { phase } of this.#stopRun?.pending ?? []) pending.push(phase);
-    if (this.#work) pending.push(...this.#work.active());
     return snapshotOf(this, {
       since: this.#since,
       startDurationMs: this.#startDurationMs < 0 ? undefined : this.#startDurationMs,
       stopDurationMs: this.#stopDurationMs < 0 ? undefined : this.#stopDurationMs,
       flags: this.#diag ? [...this.#diag.flags] : [],
-      pending,
-      after: this.#after ? this.#after.map((service) => service.id) : [],
-      essential: this.#opts.essential,
     });
   }
-}
-
-/** The `instanceof Service` check, for the modules that cannot import `Service`. */
-function isService(value: unknown): value is Service<any> {
-  return value instanceof Service;
 }

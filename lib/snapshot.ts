@@ -1,6 +1,7 @@
 /**
  * Snapshots of a service subtree (`toJSON()`): plain data for dashboards, `/state` and logs.
  */
+import { prerequisites, settings, startPhase, stopRun, work } from './internal/symbols.js';
 import type { ServiceState } from './state.js';
 
 /** A plain-data picture of a service and its subtree. */
@@ -46,11 +47,6 @@ export interface OwnSnapshotFields {
   startDurationMs: number | undefined;
   stopDurationMs: number | undefined;
   flags: string[];
-  pending: string[];
-  /** Ids of the prerequisites among the siblings. */
-  after: string[];
-  /** False for a service readiness does not wait for. */
-  essential: boolean;
 }
 
 /**
@@ -65,6 +61,11 @@ export interface SnapshotSource {
   readonly restartCount: number;
   readonly crashReason: unknown;
   readonly children: readonly { toJSON(): ServiceSnapshot }[];
+  readonly [startPhase]: string | undefined;
+  readonly [stopRun]: { readonly pending: Iterable<{ readonly phase: string }> | undefined } | undefined;
+  readonly [work]: { active(): string[] } | undefined;
+  readonly [prerequisites]: readonly { readonly id: string }[];
+  readonly [settings]: { readonly essential: boolean };
 }
 
 /** @internal Builds a snapshot from a service's public fields and its own private ones. */
@@ -82,9 +83,14 @@ export function snapshotOf(service: SnapshotSource, own: OwnSnapshotFields): Ser
   const reason: unknown = service.crashReason;
   if (reason !== undefined)
     snapshot.crashReason = reason instanceof Error ? reason.message : stringify(reason);
-  if (own.pending.length > 0) snapshot.pending = own.pending;
-  if (own.after.length > 0) snapshot.after = own.after;
-  if (!own.essential) snapshot.essential = false;
+  const pending: string[] = [];
+  const phase = service[startPhase];
+  if (phase) pending.push(phase);
+  for (const { phase } of service[stopRun]?.pending ?? []) pending.push(phase);
+  pending.push(...(service[work]?.active() ?? []));
+  if (pending.length > 0) snapshot.pending = pending;
+  if (service[prerequisites].length > 0) snapshot.after = service[prerequisites].map((s) => s.id);
+  if (!service[settings].essential) snapshot.essential = false;
   if (own.startDurationMs !== undefined) snapshot.startDurationMs = own.startDurationMs;
   if (own.stopDurationMs !== undefined) snapshot.stopDurationMs = own.stopDurationMs;
   return snapshot;

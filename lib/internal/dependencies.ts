@@ -3,30 +3,22 @@
  * on a new child and its `after`, the move from another parent, the removal (stop, then detach) and
  * the `child` events. The service itself only links and unlinks (`[link]`).
  */
+import { isBusy } from '../children.js';
 import { InvalidStateError } from '../errors.js';
 import type { ServiceRef, StopReason } from '../events.js';
 import { prerequisitesOption } from '../options.js';
 import type { LifecycleHost } from './host.js';
 import { hasPrerequisitesRunning } from './sibling-graph.js';
 import type { StopRun } from './stop-run.js';
-import {
-  emit,
-  holdsChildren,
-  isBusy,
-  isObserved,
-  link,
-  prerequisites,
-  startPhase,
-  stopAsChild,
-} from './symbols.js';
+import { emit, holdsChildren, isObserved, link, prerequisites, startPhase, stopAsChild } from './symbols.js';
 
 /** A service as the bookkeeping of its children sees it. */
 export interface TreeHost extends LifecycleHost {
   readonly parent: TreeHost | undefined;
   readonly children: readonly TreeHost[];
   readonly [prerequisites]: readonly TreeHost[];
-  /** Puts `child` among the children at `index` (`undefined`: takes it out), with no `after`. */
-  [link](child: TreeHost, index: number | undefined): void;
+  /** Puts `child` among the children at `index` with the prerequisites `after` (`index` undefined: takes it out). */
+  [link](child: TreeHost, index: number | undefined, after?: TreeHost[]): void;
   /** A stop asked for by this parent: under `parentRun`'s deadline, else under its own budget. */
   [stopAsChild](reason: StopReason, parentRun?: StopRun): Promise<void>;
 }
@@ -53,12 +45,12 @@ export function checkAfter<S extends TreeHost>(
 }
 
 /**
- * @internal Moves `child` (not yet a child of `parent`) to `parent` at `index`, taking it from its old
- * parent, and reports both moves as `child` events.
+ * @internal Moves `child` (not yet a child of `parent`) to `parent` at `index` with the prerequisites
+ * `after`, taking it from its old parent, and reports both moves as `child` events.
  * @throws TypeError when `child` is `parent` or one of its ancestors; InvalidStateError when it runs
  * under another parent or a sibling there names it in `after`.
  */
-export function adopt(parent: TreeHost, child: TreeHost, index: number): void {
+export function adopt(parent: TreeHost, child: TreeHost, index: number, after?: TreeHost[]): void {
   if (child === parent) throw new TypeError(`${parent.path} cannot depend on itself`);
   for (let s = parent.parent; s; s = s.parent) {
     if (s === child)
@@ -77,7 +69,7 @@ export function adopt(parent: TreeHost, child: TreeHost, index: number): void {
     }
     detach(old, child);
   }
-  parent[link](child, index);
+  parent[link](child, index, after);
   if (parent[isObserved]()) childEvent(parent, child.ref, 'added');
 }
 
@@ -120,7 +112,7 @@ export async function removeChild(parent: TreeHost, child: TreeHost): Promise<vo
     } catch (error) {
       failure ??= { error }; // the first stop's outcome is what removeDependency() reports
     }
-  } while (child.parent === parent && child[isBusy]());
+  } while (child.parent === parent && isBusy(child));
   if (child.parent === parent) detach(parent, child);
   if (failure) throw failure.error;
 }

@@ -50,8 +50,8 @@ export interface LifecycleHost {
   [$.beforeChildrenStop]?(): PromiseLike<unknown> | void;
   [$.holdsChildren]?(): boolean;
   [$.stopWork](): WorkStop | undefined;
-  [$.takeTeardowns](): Teardown[] | undefined;
-  [$.isBusy](): boolean;
+  readonly [$.stopRun]: StopRun | undefined;
+  readonly [$.work]: { takeTeardowns(): Teardown[] | undefined } | undefined;
   [$.finishStop](run: StopRun): void;
   [$.isObserved](): boolean;
   [$.emit](event: LifecycleEvent): void;

@@ -11,7 +11,9 @@ import { runTeardown, TeardownStack, type Teardown } from '../teardown.js';
 import type { WorkStop } from './host.js';
 import { isThenable } from './is-thenable.js';
 import { isWorkPaused, type HasParent } from './pause.js';
-import { emit, failStop, registration } from './symbols.js';
+import type { ServiceState } from '../state.js';
+import { crashTeardownOf } from './stop-run.js';
+import { emit, startRun, stopRun } from './symbols.js';
 import { WorkSet, type WorkDef, type WorkHost } from './work.js';
 
 /**
@@ -32,11 +34,24 @@ export interface WorkOwner extends HasParent {
   readonly signal: AbortSignal;
   readonly scheduler: SchedulerLike;
   readonly logger: Logger;
+  readonly state: ServiceState;
   crash(error: unknown): void;
-  [registration](): Registration;
-  /** Collects an error into the stop in progress; false when there is none. */
-  [failStop](error: unknown): boolean;
+  readonly [startRun]: { readonly phase: string } | undefined;
+  readonly [stopRun]: { readonly teardownsTaken: boolean; fail(error: unknown): void } | undefined;
   [emit](event: LifecycleEvent): void;
+}
+
+/** Where a registration made now on `owner` goes. */
+function registrationOf(owner: WorkOwner): Registration {
+  const state = owner.state;
+  const run = owner[stopRun];
+  const teardownsTaken = run?.teardownsTaken ?? false;
+  if (state !== 'starting' && state !== 'running' && state !== 'stopping' && !crashTeardownOf(owner)) {
+    return { mode: 'definition', teardownsTaken };
+  }
+  if (owner.shouldStop) return { mode: 'ended', teardownsTaken };
+  const isLive = state === 'running' || owner[startRun]?.phase === 'onStarted';
+  return { mode: isLive ? 'live' : 'pending', teardownsTaken };
 }
 
 /** @internal The work and teardowns of one service. */
@@ -53,14 +68,14 @@ export class ServiceWork {
   add(make: (nextName: WorkSet['nextName']) => WorkDef): void {
     const work = (this.#work ??= new WorkSet());
     const def = make((kind) => work.nextName(kind));
-    const { mode } = this.owner[registration]();
+    const { mode } = registrationOf(this.owner);
     if (mode === 'definition') work.add(def, false);
     else if (mode !== 'ended') work.add(def, true, mode === 'live' ? this.#host() : undefined);
   }
 
   /** Adds a teardown; once the stop in progress ran its teardowns, it runs at once. */
   addTeardown(teardown: Teardown): void {
-    const { mode, teardownsTaken } = this.owner[registration]();
+    const { mode, teardownsTaken } = registrationOf(this.owner);
     if (!teardownsTaken)
       return (this.#teardowns ??= new TeardownStack()).add(teardown, mode !== 'definition');
     try {
@@ -107,9 +122,9 @@ export class ServiceWork {
     const isAbortError =
       error === owner.signal.reason || (error instanceof Error && error.name === 'AbortError');
     if (drained && !isAbortError) {
-      if (!owner[failStop](error)) {
-        owner.logger.error({ service: owner.path, err: error }, 'work failed after the service stopped');
-      }
+      const run = owner[stopRun];
+      if (run) run.fail(error);
+      else owner.logger.error({ service: owner.path, err: error }, 'work failed after the service stopped');
       return;
     }
     owner.logger.debug({ service: owner.path, err: error }, 'work ended with an error after the abort');

@@ -17,7 +17,7 @@ import {
   startPhase,
   startWork,
   stopCalls,
-  stopStep,
+  stopRun,
 } from './symbols.js';
 
 /** The options of `start()`. */
@@ -196,7 +196,7 @@ interface OvertakenHost {
   readonly parent: OvertakenHost | undefined;
   readonly shouldStop: boolean;
   readonly [stopCalls]: number;
-  readonly [stopStep]: StopStep | undefined;
+  readonly [stopRun]: { readonly step: StopStep } | undefined;
 }
 
 /**
@@ -216,7 +216,7 @@ export function overtaking(host: OvertakenHost): () => boolean {
 function isLeftBehind(host: OvertakenHost): boolean {
   const parent = host.parent;
   if (!parent?.shouldStop) return false;
-  const step = parent[stopStep];
+  const step = parent[stopRun]?.step;
   return step !== 'onCrash' && step !== 'start-hook' && step !== 'onStop';
 }
 

@@ -8,6 +8,8 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { ServiceStopError } from '../errors.js';
 import type { StopReason, StuckPhase } from '../events.js';
+import type { ServiceState } from '../state.js';
+import { stopRun } from './symbols.js';
 
 /** A phase being awaited, with the scheduler time it began. */
 export interface PendingPhase {
@@ -18,6 +20,18 @@ export interface PendingPhase {
 /** The steps of a stop, in order (section 3.2 of the contract). */
 export type StopStep =
   'onCrash' | 'start-hook' | 'onStop' | 'children' | 'work' | 'teardowns' | 'onShutdown' | 'done';
+
+/** A service as seen for its stop run. */
+export interface StopRunHost<Run = StopRun> {
+  readonly state: ServiceState;
+  readonly [stopRun]: Run | undefined;
+}
+
+/** @internal The crash teardown of `host` still under way (the state already says `crashed`), if any. */
+export function crashTeardownOf<Run>(host: StopRunHost<Run>): Run | undefined {
+  const run = host[stopRun];
+  return run && host.state === 'crashed' ? run : undefined;
+}
 
 /** @internal The bookkeeping of one stop of one service. */
 export class StopRun {

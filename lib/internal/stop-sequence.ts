@@ -19,7 +19,7 @@ import {
   finishStop,
   settings,
   stopWork,
-  takeTeardowns,
+  work as workOf,
 } from './symbols.js';
 
 /** What the stop of a service that was starting must let finish first. */
@@ -101,7 +101,7 @@ export async function runStopSteps(
     work.release();
   }
   run.step = 'teardowns';
-  for (const teardown of host[takeTeardowns]() ?? []) {
+  for (const teardown of host[workOf]?.takeTeardowns() ?? []) {
     try {
       const result = runTeardown(teardown);
       if (isThenable(result)) await awaitPhase(host, run, 'teardown', result);

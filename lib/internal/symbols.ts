@@ -6,7 +6,7 @@
 /** `parent[childCrashed](child, error)`: a child crashed; the default escalates (the parent crashes). */
 export const childCrashed: unique symbol = Symbol('rxmode.childCrashed');
 
-/** `parent[insertChild](index, child)`: adds a child at a position (supervisors keep slots). */
+/** `parent[insertChild](index, child, after)`: adds a child at a position (supervisors keep slots). */
 export const insertChild: unique symbol = Symbol('rxmode.insertChild');
 
 /** `service[beforeChildrenStop]()`: runs during a stop after `onStop`, before the children stop. */
@@ -30,9 +30,6 @@ export const startWork: unique symbol = Symbol('rxmode.startWork');
 /** `service[stopWork]()`: unsubscribes the work; returns what the stop must still await (step 4). */
 export const stopWork: unique symbol = Symbol('rxmode.stopWork');
 
-/** `service[takeTeardowns]()`: the teardowns to run at this stop, last in first out (step 5). */
-export const takeTeardowns: unique symbol = Symbol('rxmode.takeTeardowns');
-
 /** `child[stopAsChild](reason, parentRun)`: a stop asked by the parent, under the parent's deadline. */
 export const stopAsChild: unique symbol = Symbol('rxmode.stopAsChild');
 
@@ -54,14 +51,14 @@ export const onStopBegin: unique symbol = Symbol('rxmode.onStopBegin');
 /** `service[enterRunning]()`: the last step of a start, `starting → running`. */
 export const enterRunning: unique symbol = Symbol('rxmode.enterRunning');
 
-/** `service[isBusy]()`: true when it or a descendant is starting, running or stopping. */
-export const isBusy: unique symbol = Symbol('rxmode.isBusy');
+/** `service[startRun]`: the start under way, unless it is a leaf's synchronous one. */
+export const startRun: unique symbol = Symbol('rxmode.startRun');
 
-/** `service[registration]()`: where work or a teardown registered now belongs (see `ServiceWork`). */
-export const registration: unique symbol = Symbol('rxmode.registration');
+/** `service[stopRun]`: the stop or crash teardown under way, unless it is a leaf's synchronous one. */
+export const stopRun: unique symbol = Symbol('rxmode.stopRun');
 
-/** `service[failStop](error)`: collects an error into the stop in progress; false when none is. */
-export const failStop: unique symbol = Symbol('rxmode.failStop');
+/** `service[work]`: its tasks, timers, cron jobs, `run()` and teardowns, once it has any. */
+export const work: unique symbol = Symbol('rxmode.work');
 
 /** `service[finishStop](run)`: the end of a stop, `stopping → stopped` (a crash teardown stays `crashed`). */
 export const finishStop: unique symbol = Symbol('rxmode.finishStop');
@@ -91,16 +88,11 @@ export const prerequisites: unique symbol = Symbol('rxmode.prerequisites');
 export const holdsChildren: unique symbol = Symbol('rxmode.holdsChildren');
 
 /**
- * `parent[link](child, index)`: puts `child` among the children at `index` (`undefined`: takes it
- * out) and clears its `after`; the checks and events are the caller's (`internal/dependencies.ts`).
+ * `parent[link](child, index, after)`: puts `child` among the children at `index` with the
+ * prerequisites `after` (`index` undefined: takes it out, without them); the checks and events are
+ * the caller's (`internal/dependencies.ts`).
  */
 export const link: unique symbol = Symbol('rxmode.link');
 
-/** `service[crashTeardown]()`: the crash teardown under way (the state says `crashed`), if any. */
-export const crashTeardown: unique symbol = Symbol('rxmode.crashTeardown');
-
 /** `service[stopCalls]`: how many times `stop()` was called on it (a waiting start gives way to a later call). */
 export const stopCalls: unique symbol = Symbol('rxmode.stopCalls');
-
-/** `service[stopStep]`: the step of its stop or crash teardown under way, if one is. */
-export const stopStep: unique symbol = Symbol('rxmode.stopStep');

@@ -19,7 +19,8 @@ import type { ServiceState } from '../state.js';
 import { parseInterval, scheduleTicks, type TimerOptions, type TimerTick } from '../timer.js';
 import { show } from './format.js';
 import { noop } from './noop.js';
-import { crashTeardown, onStopBegin } from './symbols.js';
+import { crashTeardownOf, type StopRunHost } from './stop-run.js';
+import { onStopBegin } from './symbols.js';
 
 /** Outcome of `wait()` and `waitMany()`. */
 export type WaitResult<V> =
@@ -180,12 +181,10 @@ async function* ticks(host: WaitHost, intervalMs: number, execFirst: boolean): A
 }
 
 /** What `waitFor()` and `waitUntilStopped()` need from their service. */
-export interface StateWaitHost extends WaitHost {
+export interface StateWaitHost extends WaitHost, StopRunHost {
   readonly ref: ServiceRef;
   readonly state$: Observable<ServiceState>;
   readonly crashReason: unknown;
-  /** The crash teardown under way, if any (a wait for `crashed` ends once it finished). */
-  [crashTeardown](): PromiseLike<unknown> | undefined;
 }
 
 const STATES: readonly string[] = ['init', 'starting', 'running', 'stopping', 'stopped', 'crashed'];
@@ -193,7 +192,8 @@ const STATES: readonly string[] = ['init', 'starting', 'running', 'stopping', 's
 /** Resolves once the service is stopped, or crashed and torn down. */
 export async function waitUntilStopped(host: StateWaitHost): Promise<void> {
   await firstValueFrom(host.state$.pipe(filter((state) => state === 'stopped' || state === 'crashed')));
-  const teardown = host[crashTeardown]();
+  // a wait for `crashed` ends once the crash teardown finished
+  const teardown = crashTeardownOf(host)?.promise;
   if (teardown) await teardown.then(noop, noop);
 }
 
@@ -236,7 +236,7 @@ export function waitFor(
             // the crash teardown begins right after the transition: wait for it to finish
             const done = (): void => settle(resolve);
             void Promise.resolve()
-              .then(() => host[crashTeardown]())
+              .then(() => crashTeardownOf(host)?.promise)
               .then(done, done);
           } else {
             settle(resolve);

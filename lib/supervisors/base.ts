@@ -174,8 +174,12 @@ export abstract class Supervisor extends Service {
   }
 
   /** @internal Watches every child, however it was added. */
-  protected override [insertChild]<S extends Service<any>>(index: number, child: S): S {
-    super[insertChild](index, child);
+  protected override [insertChild]<S extends Service<any>>(
+    index: number,
+    child: S,
+    after?: Service<any>[],
+  ): S {
+    super[insertChild](index, child, after);
     if (child.parent === this && !this.#watch.has(child)) this.#watch.watch(child);
     return child;
   }
