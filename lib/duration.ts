@@ -2,7 +2,7 @@
  * Durations: milliseconds as a number, or a string such as `'250ms'`, `'1.5s'`, `'2m'`, `'1h'`, `'1d'`.
  * Parsing and human-readable formatting live here.
  */
-import { show } from './internal/format.js';
+import { mustBe } from './internal/format.js';
 
 /** A duration: milliseconds as a number, or a string with a unit (`ms`, `s`, `m`, `h`, `d`). */
 export type Duration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd'}`;
@@ -30,8 +30,10 @@ export function parseDuration(value: Duration, option = 'duration'): number {
     const match = PATTERN.exec(value);
     if (match) return Number(match[1]) * (UNIT_MS[match[2] as string] as number);
   }
-  throw new TypeError(
-    `${option} must be a non-negative number of ms or a duration string such as '250ms', '1.5s', '2m'; received ${show(value)}`,
+  throw mustBe(
+    option,
+    "a non-negative number of ms or a duration string such as '250ms', '1.5s', '2m'",
+    value,
   );
 }
 
@@ -50,7 +52,7 @@ const STEPS: readonly [limit: number, size: number, unit: string][] = [
  */
 export function humanizeDuration(ms: number): string {
   if (typeof ms !== 'number' || !Number.isFinite(ms)) {
-    throw new TypeError(`ms must be a finite number; received ${show(ms)}`);
+    throw mustBe('ms', 'a finite number', ms);
   }
   const abs = Math.abs(ms);
   if (abs < 1000) return `${Math.round(ms)} ms`;

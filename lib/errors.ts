@@ -40,13 +40,16 @@ export type ServiceErrorCode =
  * @remarks Use {@link isServiceError} rather than `instanceof` when two copies of rxmode may be loaded.
  */
 export class ServiceError extends Error {
+  // Fields are `declare`d and assigned in the constructor: the same own properties as class fields,
+  // without a second definition of each in the bundle.
   /** A stable machine-readable code such as `ERR_STOP_TIMEOUT`. */
-  readonly code: ServiceErrorCode;
+  declare readonly code: ServiceErrorCode;
   /** The service the error is about. */
-  readonly service: ServiceRef | undefined;
+  declare readonly service: ServiceRef | undefined;
 
   constructor(code: ServiceErrorCode, message: string, service?: ServiceRef, options?: { cause?: unknown }) {
-    super(message, options && 'cause' in options ? { cause: options.cause } : undefined);
+    // Error installs `cause` only when `options` has one, as it did when the options were copied
+    super(message, options);
     this.code = code;
     this.service = service;
     Object.defineProperty(this, BRAND, { value: true });
@@ -71,11 +74,11 @@ export function isServiceError(value: unknown): value is ServiceError {
 
 /** One or more stop steps failed; `errors` lists every failure (like an `AggregateError`). */
 export class ServiceStopError extends ServiceError {
-  readonly errors: readonly unknown[];
+  declare readonly errors: readonly unknown[];
   constructor(service: ServiceRef, errors: readonly unknown[]) {
     super(
       'ERR_STOP_FAILED',
-      `${service.path}: ${errors.length} error(s) while stopping: ${summarize(errors)}`,
+      `${service.path}: ${errors.length} error(s) while stopping: ${errors.map(show).join('; ')}`,
       service,
       {
         cause: errors[0],
@@ -93,10 +96,10 @@ export class ServiceStopError extends ServiceError {
  * service whose step was still pending (itself, or the descendant its `children` step waited on).
  */
 export class StartTimeoutError extends ServiceError {
-  phase: string;
-  readonly timeoutMs: number;
+  declare phase: string;
+  declare readonly timeoutMs: number;
   /** The service that was stuck and its step: `{ path, phase }` (the same as `service` and `phase` when it was its own step). */
-  stuck: { readonly path: string; readonly phase: string };
+  declare stuck: { readonly path: string; readonly phase: string };
   constructor(service: ServiceRef, phase: string, timeoutMs: number) {
     super('ERR_START_TIMEOUT', `${service.path}: start timed out after ${timeoutMs} ms in ${phase}`, service);
     this.phase = phase;
@@ -123,8 +126,8 @@ export class StartTimeoutError extends ServiceError {
 
 /** The stop budget ran out; `stuck` names every part that was still pending. */
 export class StopTimeoutError extends ServiceError {
-  readonly stuck: readonly StuckPhase[];
-  readonly errors: readonly unknown[];
+  declare readonly stuck: readonly StuckPhase[];
+  declare readonly errors: readonly unknown[];
   constructor(service: ServiceRef, stuck: readonly StuckPhase[], errors: readonly unknown[] = []) {
     const list = stuck.map((s) => `${s.path} ${s.phase} (${Math.round(s.elapsedMs)} ms)`).join(', ');
     super('ERR_STOP_TIMEOUT', `${service.path}: stop timed out; stuck: ${list || 'nothing named'}`, service);
@@ -148,8 +151,8 @@ export class ServiceCrashedError extends ServiceError {
 
 /** `waitFor()` did not see the state within its timeout. */
 export class WaitTimeoutError extends ServiceError {
-  readonly state: ServiceState;
-  readonly timeoutMs: number;
+  declare readonly state: ServiceState;
+  declare readonly timeoutMs: number;
   constructor(service: ServiceRef, state: ServiceState, timeoutMs: number) {
     super('ERR_WAIT_TIMEOUT', `${service.path}: not ${state} within ${timeoutMs} ms`, service);
     this.state = state;
@@ -162,8 +165,8 @@ export class WaitTimeoutError extends ServiceError {
 
 /** A supervisor restarted more than `maxRestarts` times within its window and gave up. */
 export class MaxRestartsExceededError extends ServiceError {
-  readonly restarts: number;
-  readonly windowMs: number;
+  declare readonly restarts: number;
+  declare readonly windowMs: number;
   constructor(service: ServiceRef, restarts: number, windowMs: number, cause?: unknown) {
     super(
       'ERR_MAX_RESTARTS',
@@ -181,7 +184,7 @@ export class MaxRestartsExceededError extends ServiceError {
 
 /** `run()` returned something that is neither `undefined` nor an ObservableInput. */
 export class InvalidRunError extends ServiceError {
-  readonly received: unknown;
+  declare readonly received: unknown;
   constructor(service: ServiceRef, received: unknown) {
     super(
       'ERR_INVALID_RUN',
@@ -197,8 +200,8 @@ export class InvalidRunError extends ServiceError {
 
 /** The operation is not allowed in the service's current state. */
 export class InvalidStateError extends ServiceError {
-  readonly state: ServiceState;
-  readonly operation: string;
+  declare readonly state: ServiceState;
+  declare readonly operation: string;
   constructor(service: ServiceRef, state: ServiceState, operation: string) {
     super('ERR_INVALID_STATE', `${service.path}: cannot ${operation} while ${state}`, service);
     this.state = state;
@@ -207,10 +210,6 @@ export class InvalidStateError extends ServiceError {
   override get name(): string {
     return 'InvalidStateError';
   }
-}
-
-function summarize(errors: readonly unknown[]): string {
-  return errors.map(show).join('; ');
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import type { SchedulerLike } from 'rxjs';
 import { parseDuration, type Duration } from './duration.js';
-import { show } from './internal/format.js';
+import { mustBe, show } from './internal/format.js';
 import type { Logger } from './logger.js';
 
 /** Options of every service. */
@@ -32,16 +32,9 @@ export interface ServiceOptions {
 }
 
 /** @internal The keys of {@link ServiceOptions} (a misspelled option would otherwise be lost). */
-export const OPTION_KEYS: ReadonlySet<string> = new Set([
-  'name',
-  'scheduler',
-  'startTimeout',
-  'stopTimeout',
-  'startConcurrency',
-  'stopConcurrency',
-  'logger',
-  'essential',
-]);
+export const OPTION_KEYS: ReadonlySet<string> = new Set(
+  'name scheduler startTimeout stopTimeout startConcurrency stopConcurrency logger essential'.split(' '),
+);
 
 /** Options of `addTask`. */
 export interface TaskOptions {
@@ -85,6 +78,27 @@ const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
 
 const NO_OPTIONS = Object.freeze({ name: undefined, resolved: DEFAULT_OPTIONS });
 
+/** True for an object with a method `method` (a scheduler, a logger). */
+const hasMethod =
+  (method: string) =>
+  (value: any): boolean =>
+    typeof value === 'object' && typeof value?.[method] === 'function';
+
+const CONCURRENCY = [
+  "'sequential' or 'parallel'",
+  (v: unknown) => v === 'sequential' || v === 'parallel',
+] as const;
+
+/** The options checked by value, in the order they are checked: key, what it must be, the test. */
+const CHECKS: readonly (readonly [keyof ServiceOptions, string, (value: any) => boolean])[] = [
+  ['name', "a non-empty string without '/'", (v) => typeof v === 'string' && v !== '' && !v.includes('/')],
+  ['scheduler', 'an rxjs SchedulerLike', hasMethod('schedule')],
+  ['startConcurrency', ...CONCURRENCY],
+  ['stopConcurrency', ...CONCURRENCY],
+  ['essential', 'a boolean', (v) => typeof v === 'boolean'],
+  ['logger', 'an object with debug, info, warn and error methods', hasMethod('error')],
+];
+
 /**
  * @internal Validates the options of a Service; returns them resolved. `strict`: every unknown key is
  * refused (a plain `Service`); otherwise only keys that look like a misspelled option are (a subclass
@@ -98,32 +112,11 @@ export function resolveServiceOptions(
   resolved: ResolvedOptions;
 } {
   if (options === undefined) return NO_OPTIONS;
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`options must be an object; received ${show(options)}`);
-  }
+  if (typeof options !== 'object' || options === null) throw mustBe('options', 'an object', options);
   const o = options as ServiceOptions;
   checkOptionKeys(o, OPTION_KEYS, strict);
-  if (o.name !== undefined && (typeof o.name !== 'string' || o.name === '' || o.name.includes('/'))) {
-    throw new TypeError(`name must be a non-empty string without '/'; received ${show(o.name)}`);
-  }
-  if (
-    o.scheduler !== undefined &&
-    (typeof o.scheduler !== 'object' || typeof o.scheduler?.schedule !== 'function')
-  ) {
-    throw new TypeError(`scheduler must be an rxjs SchedulerLike; received ${show(o.scheduler)}`);
-  }
-  for (const key of ['startConcurrency', 'stopConcurrency'] as const) {
-    const v = o[key];
-    if (v !== undefined && v !== 'sequential' && v !== 'parallel') {
-      throw new TypeError(`${key} must be 'sequential' or 'parallel'; received ${show(v)}`);
-    }
-  }
-  if (o.essential !== undefined && typeof o.essential !== 'boolean') {
-    throw new TypeError(`essential must be a boolean; received ${show(o.essential)}`);
-  }
-  const essential = o.essential ?? true;
-  if (o.logger !== undefined && (typeof o.logger !== 'object' || typeof o.logger?.error !== 'function')) {
-    throw new TypeError(`logger must have debug, info, warn and error methods; received ${show(o.logger)}`);
+  for (const [key, expected, isValid] of CHECKS) {
+    if (o[key] !== undefined && !isValid(o[key])) throw mustBe(key, expected, o[key]);
   }
   const startTimeoutMs =
     o.startTimeout === undefined ? undefined : parseDuration(o.startTimeout, 'startTimeout');
@@ -131,29 +124,28 @@ export function resolveServiceOptions(
     o.stopTimeout === undefined ? DEFAULT_STOP_TIMEOUT : parseDuration(o.stopTimeout, 'stopTimeout');
   const parallelStart = o.startConcurrency === 'parallel';
   const parallelStop = o.stopConcurrency === 'parallel';
-  if (
+  const essential = o.essential ?? true;
+  // the defaults are shared: most services (a name at most) allocate no options of their own
+  const isDefault =
     o.scheduler === undefined &&
     o.logger === undefined &&
     startTimeoutMs === undefined &&
     stopTimeoutMs === DEFAULT_STOP_TIMEOUT &&
     !parallelStart &&
     !parallelStop &&
-    essential
-  ) {
-    return { name: o.name, resolved: DEFAULT_OPTIONS };
-  }
-  return {
-    name: o.name,
-    resolved: {
-      scheduler: o.scheduler,
-      logger: o.logger,
-      startTimeoutMs,
-      stopTimeoutMs,
-      parallelStart,
-      parallelStop,
-      essential,
-    },
-  };
+    essential;
+  const resolved = isDefault
+    ? DEFAULT_OPTIONS
+    : {
+        scheduler: o.scheduler,
+        logger: o.logger,
+        startTimeoutMs,
+        stopTimeoutMs,
+        parallelStart,
+        parallelStop,
+        essential,
+      };
+  return { name: o.name, resolved };
 }
 
 /**
@@ -167,20 +159,23 @@ export function pickServiceOptions(options: object | undefined): ServiceOptions 
   return picked;
 }
 
+/** The TypeError of an option key that is not known: it names the key, its value and `hint`. */
+const unknownOption = (options: object, key: string, hint: string): TypeError =>
+  new TypeError(
+    `unknown option ${key} (received ${show((options as Record<string, unknown>)[key])}); ${hint}`,
+  );
+
 /**
  * @internal Refuses option keys that are not in `known`: every one when `strict`, else those that look
  * like a misspelling of a known key (a subclass may take keys of its own). The TypeError names the key,
  * its value and the likely intended option.
  */
 export function checkOptionKeys(options: object, known: ReadonlySet<string>, strict: boolean): void {
-  for (const key in options) {
-    if (known.has(key) || !Object.prototype.hasOwnProperty.call(options, key)) continue;
+  for (const key of Object.keys(options)) {
+    if (known.has(key)) continue;
     const intended = [...known].find((k) => isMisspelling(key, k));
-    if (!strict && intended === undefined) continue;
-    const hint =
-      intended === undefined ? `known options: ${[...known].join(', ')}` : `did you mean ${intended}?`;
-    const value = (options as Record<string, unknown>)[key];
-    throw new TypeError(`unknown option ${key} (received ${show(value)}); ${hint}`);
+    if (intended !== undefined) throw unknownOption(options, key, `did you mean ${intended}?`);
+    if (strict) throw unknownOption(options, key, `known options: ${[...known].join(', ')}`);
   }
 }
 
@@ -190,19 +185,18 @@ function isMisspelling(key: string, known: string): boolean {
   const b = known.toLowerCase();
   if (a === b) return true;
   if (Math.abs(a.length - b.length) > 2 || Math.min(a.length, b.length) < 4) return false;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(
-        previous[j]! + 1,
-        row[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
+  // Levenshtein distance, one row at a time: row[j] is the distance from a[0, i) to b[0, j)
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 0; i < a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i + 1;
+    for (let j = 0; j < b.length; j++) {
+      const above = row[j + 1]!;
+      row[j + 1] = Math.min(above + 1, row[j]! + 1, diagonal + (a[i] === b[j] ? 0 : 1));
+      diagonal = above;
     }
-    previous = row;
   }
-  return previous[b.length]! <= 2;
+  return row[b.length]! <= 2;
 }
 
 /**
@@ -217,13 +211,10 @@ export function prerequisitesOption<S extends object>(
 ): S[] {
   if (options === undefined) return [];
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`options must be an object such as { after: db }; received ${show(options)}`);
+    throw mustBe('options', 'an object such as { after: db }', options);
   }
   for (const key in options) {
-    if (key !== 'after')
-      throw new TypeError(
-        `unknown option ${key} (received ${show((options as Record<string, unknown>)[key])}); known options: after`,
-      );
+    if (key !== 'after') throw unknownOption(options, key, 'known options: after');
   }
   const after = (options as { after?: unknown }).after;
   if (after === undefined) return [];
@@ -244,9 +235,8 @@ export function prerequisitesOption<S extends object>(
 
 /** @internal Validates an optional work name. */
 export function checkName(name: unknown): string | undefined {
-  if (name === undefined) return undefined;
-  if (typeof name !== 'string' || name === '') {
-    throw new TypeError(`name must be a non-empty string; received ${show(name)}`);
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    throw mustBe('name', 'a non-empty string', name);
   }
   return name;
 }

@@ -1,40 +1,26 @@
 /**
- * Cron schedules for `addCron`, on top of croner (a maintained, dependency-free parser with time-zone
- * support), loaded by a dynamic import the first time a cron job is declared; the waiting itself
- * goes through the service's scheduler.
+ * Cron schedules for `addCron`: the checks made when a job is declared (the expression's structure,
+ * the time zone), and the hand-over to cron-runtime.ts, which croner's chunk loads on first use
+ * (a dynamic import); the waiting itself goes through the service's scheduler.
  */
 import { Subscription, type SchedulerLike } from 'rxjs';
 import type { Cron } from 'croner';
 import { scheduleLoop } from './clock.js';
 import { cronSyntaxError } from './cron-syntax.js';
-import { show } from './format.js';
+import { mustBe } from './format.js';
 import { lazy } from './lazy.js';
+import { noop } from './noop.js';
 
-/** A validated cron expression that tells its next firing time once croner is loaded. */
+/** A validated cron expression that tells its firing times once croner is loaded. */
 export interface CronSchedule {
-  /** Settles once the schedule can answer `next()`; `undefined` when it already can. */
+  /** Settles once `cron` is there; `undefined` when it already is. */
   ready(): Promise<void> | undefined;
-  /** The first firing time after `afterMs`, or `undefined` when there is none. */
-  next(afterMs: number): number | undefined;
+  /** croner's schedule, once ready. */
+  cron?: Cron;
 }
 
-let CronClass: typeof Cron | undefined;
-const loadCroner = lazy(() =>
-  import('croner').then((module) => {
-    CronClass = module.Cron;
-  }),
-);
-
-function createCron(expression: string, timezone: string | undefined): Cron {
-  try {
-    return new CronClass!(expression, { paused: true, ...(timezone === undefined ? {} : { timezone }) });
-  } catch (err) {
-    throw new TypeError(
-      `expression must be a valid cron expression; received ${show(expression)} (${(err as Error).message})`,
-      { cause: err },
-    );
-  }
-}
+let runtime: typeof import('./cron-runtime.js') | undefined;
+const load = lazy(() => import('./cron-runtime.js').then((module) => void (runtime = module)));
 
 /**
  * Parses and validates a cron expression (5, 6 or 7 fields, or a nickname) and an optional IANA
@@ -45,46 +31,26 @@ function createCron(expression: string, timezone: string | undefined): Cron {
  */
 export function parseCron(expression: string, timezone?: string): CronSchedule {
   if (typeof expression !== 'string' || expression.trim() === '') {
-    throw new TypeError(
-      `expression must be a cron expression such as '*/5 * * * *'; received ${show(expression)}`,
-    );
+    throw mustBe('expression', "a cron expression such as '*/5 * * * *'", expression);
   }
   const syntax = cronSyntaxError(expression);
   if (syntax !== undefined) {
-    throw new TypeError(
-      `expression must be a valid cron expression; received ${show(expression)} (${syntax})`,
-    );
+    throw mustBe('expression', 'a valid cron expression', expression, ` (${syntax})`);
   }
   if (timezone !== undefined) {
     try {
       new Intl.DateTimeFormat('en-US', { timeZone: timezone });
     } catch {
-      throw new TypeError(
-        `timezone must be an IANA time zone such as 'Europe/Paris'; received ${show(timezone)}`,
-      );
+      throw mustBe('timezone', "an IANA time zone such as 'Europe/Paris'", timezone);
     }
   }
-  let cron = CronClass && createCron(expression, timezone);
-  const loading = cron ? undefined : loadCroner();
+  const create = (): undefined => void (schedule.cron ??= runtime!.createCron(expression, timezone));
+  const schedule: CronSchedule = { ready: () => (runtime ? create() : load().then(create)) };
   // A failed load is reported to the loop that waits for it; nothing else must see it unhandled.
-  loading?.catch(() => {});
-  return {
-    ready() {
-      if (!cron && CronClass) cron = createCron(expression, timezone);
-      return cron ? undefined : loading!.then(() => void (cron ??= createCron(expression, timezone)));
-    },
-    next(afterMs) {
-      if (!cron) throw new Error('the cron schedule is used before croner was loaded');
-      const date = cron.nextRun(new Date(afterMs));
-      return date ? date.getTime() : undefined;
-    },
-  };
+  if (runtime) create();
+  else load().catch(noop);
+  return schedule;
 }
-
-/** setTimeout cannot wait longer than this; longer waits re-check on wake-up. */
-const MAX_DELAY = 2_147_483_647;
-
-const waitFor = (ms: number): number => Math.min(MAX_DELAY, Math.max(0, ms));
 
 /**
  * Fires `fire(scheduledAt, firedAt)` at each time of the schedule, on `scheduler`, until
@@ -102,21 +68,8 @@ export function scheduleCron(
   fail?: (error: unknown) => void,
 ): Subscription {
   const startedAt = scheduler.now();
-  let due: number | undefined;
-  const step = (): number | undefined => {
-    const now = scheduler.now();
-    if (due !== undefined && now >= due) {
-      fire(due, now);
-      due = schedule.next(Math.max(now, due));
-    }
-    return due === undefined ? undefined : waitFor(due - scheduler.now());
-  };
-  const begin = (): Subscription => {
-    due = schedule.next(startedAt);
-    return due === undefined
-      ? Subscription.EMPTY
-      : scheduleLoop(scheduler, waitFor(due - scheduler.now()), step);
-  };
+  const begin = (): Subscription =>
+    runtime!.startCron(schedule.cron!, scheduler, startedAt, fire, scheduleLoop);
   const ready = schedule.ready();
   if (!ready) return begin();
   const holder = new Subscription();

@@ -28,7 +28,7 @@ export function show(value: unknown): string {
     if (typeof value === 'string') return JSON.stringify(value);
     if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
     if (typeof value === 'bigint') return `${value}n`;
-    if (typeof value === 'symbol') return value.toString();
+    // numbers, booleans, null, undefined, and symbols (`String()` renders them as `Symbol(description)`)
     if (typeof value !== 'object' || value === null) return String(value);
     if (value instanceof Error) return `${value.name}: ${value.message}`;
     const tag = tagOf(value);
@@ -43,3 +43,15 @@ export function show(value: unknown): string {
     return typeof value;
   }
 }
+
+/**
+ * The TypeError of a bad option or argument, worded the same everywhere:
+ * `<option> must be <expected>; received <value><detail>`.
+ *
+ * @example
+ * ```ts
+ * throw mustBe('essential', 'a boolean', 'no'); // essential must be a boolean; received "no"
+ * ```
+ */
+export const mustBe = (option: string, expected: string, value: unknown, detail = ''): TypeError =>
+  new TypeError(`${option} must be ${expected}; received ${show(value)}${detail}`);

@@ -4,7 +4,7 @@
  */
 import type { ObservableInput } from 'rxjs';
 import type { Duration } from '../duration.js';
-import { show } from './format.js';
+import { mustBe } from './format.js';
 import { checkName, type CronOptions, type TaskOptions } from '../options.js';
 import { parseInterval, type TimerOptions, type TimerTick } from '../timer.js';
 import { parseCron } from './cron.js';
@@ -13,7 +13,7 @@ import type { WorkDef } from './work.js';
 type Namer = (kind: 'task' | 'timer' | 'cron') => string;
 
 function checkFn(fn: unknown): void {
-  if (typeof fn !== 'function') throw new TypeError(`fn must be a function; received ${show(fn)}`);
+  if (typeof fn !== 'function') throw mustBe('fn', 'a function', fn);
 }
 
 /** @internal A task definition, or a TypeError naming the bad argument. */
@@ -25,7 +25,7 @@ export function taskDef(
   checkFn(fn);
   const name = checkName(options?.name);
   if (options?.drain !== undefined && typeof options.drain !== 'boolean') {
-    throw new TypeError(`drain must be a boolean; received ${show(options.drain)}`);
+    throw mustBe('drain', 'a boolean', options.drain);
   }
   return { kind: 'task', name: name ?? nextName('task'), fn, drain: options?.drain ?? false };
 }
