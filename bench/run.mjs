@@ -288,7 +288,7 @@ function table(rows) {
     if (workload === 'import') {
       lines.push('| measure | median | target |', '|---|---:|---|');
       for (const r of group) {
-        // the entry as it ships (one module per source file), then, for reference, bundled into one
+        // the entry as it ships (dist/esm: the entry and its shared chunks), then, for reference, bundled into one
         const shipped = r.variant === 'after rxjs';
         const what = shipped ? `rxmode (${r.modules ?? '?'} modules)` : 'rxmode bundled into one module';
         if (shipped) lines.push(`| process start-up, rxjs only | ${fmt(r.processRxjsOnlyMs, 1)} ms | |`);

@@ -1,15 +1,16 @@
 // What the `rxmode` entry point costs before any service runs: its size bundled and minified with
 // esbuild (rxjs external, gzipped), and the start-up time `import 'rxmode'` adds to a Node process that
-// already imports rxjs. Prints one JSON line per figure. usage: node bench/size.mjs [--imports 40]
+// already imports rxjs, as shipped in dist/esm (built first when it is missing or older than lib/).
+// Prints one JSON line per figure. usage: node bench/size.mjs [--imports 40]
 import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { Buffer } from 'node:buffer';
 import os from 'node:os';
-import { build } from 'esbuild';
+import { build, buildSync } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const entry = path.join(root, 'lib/index.ts');
@@ -91,30 +92,58 @@ emit({
 });
 
 // ─── import cost ─────────────────────────────────────────────────────────────────────────────────
-// The library as a consumer loads it: one ES module per source file (what `tsc` emits to dist/esm),
-// transpiled from the current sources so the figure never comes from a stale build.
+// The library as a consumer loads it: the shipped dist/esm (scripts/build.mjs: each entry point
+// bundled, code shared between entry points in chunks), built first when it is missing or older than
+// the sources, so the figure never comes from a stale build.
+
+const distEntry = path.join(root, 'dist/esm/index.js');
+/** The newest modification time of the files under `dir` (recursively), in ms. */
+const newest = (dir) => {
+  let latest = 0;
+  for (const item of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, item.name);
+    latest = Math.max(latest, item.isDirectory() ? newest(full) : statSync(full).mtimeMs);
+  }
+  return latest;
+};
+const builtAt = existsSync(distEntry) ? statSync(distEntry).mtimeMs : 0;
+const inputsAt = Math.max(
+  newest(path.join(root, 'lib')),
+  statSync(path.join(root, 'package.json')).mtimeMs,
+  statSync(path.join(root, 'scripts/build.mjs')).mtimeMs,
+);
+if (builtAt < inputsAt) {
+  process.stderr.write(`${builtAt ? 'dist/esm is older than lib/' : 'dist/esm is missing'}: building it\n`);
+  execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
+}
+
+/** The files of dist/esm that `import 'rxmode'` loads: the entry and the chunks it imports statically. */
+const loaded = (() => {
+  const { inputs } = buildSync({
+    absWorkingDir: root,
+    entryPoints: [distEntry],
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: 'esm',
+    platform: 'neutral',
+    packages: 'external',
+    logLevel: 'silent',
+  }).metafile;
+  const seen = new Set();
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const i of inputs[file]?.imports ?? [])
+      if (i.kind === 'import-statement' && !i.external) visit(i.path);
+  };
+  visit('dist/esm/index.js'); // metafile paths are relative to absWorkingDir, with `/`
+  return [...seen].map((file) => path.join(root, file));
+})();
 
 const out = path.join(root, 'bench/results/.import-cost');
 rmSync(out, { recursive: true, force: true });
-const sources = [];
-const walk = (dir) => {
-  for (const item of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, item.name);
-    if (item.isDirectory()) {
-      if (full !== path.join(root, 'lib/node')) walk(full);
-    } else if (item.name.endsWith('.ts') && !item.name.endsWith('.d.ts')) sources.push(full);
-  }
-};
-walk(path.join(root, 'lib'));
-await build({
-  entryPoints: sources,
-  outdir: path.join(out, 'lib'),
-  outbase: path.join(root, 'lib'),
-  format: 'esm',
-  platform: 'neutral',
-  target: 'es2022',
-  logLevel: 'silent',
-});
+mkdirSync(out, { recursive: true });
 // The same entry bundled into one module (rxjs and croner left out): how much of the cost is the
 // number of modules the loader resolves, fetches and links, rather than the code itself.
 await build({
@@ -127,7 +156,7 @@ await build({
   external: ['rxjs', 'rxjs/*', 'croner'],
   logLevel: 'silent',
 });
-const modules = (
+const sourceModules = (
   await build({
     entryPoints: [entry],
     bundle: true,
@@ -139,7 +168,7 @@ const modules = (
     logLevel: 'silent',
   })
 ).metafile.inputs;
-const libEntry = pathToFileURL(path.join(out, 'lib/index.js')).href;
+const libEntry = pathToFileURL(distEntry).href;
 const bundledEntry = pathToFileURL(path.join(out, 'bundle/index.js')).href;
 // Every probe loads node:perf_hooks for its own timing, so the first read of Node's lazy global
 // `performance` (about a millisecond, which rxmode defers to its first timer) is in none of the figures.
@@ -179,7 +208,11 @@ emit({
   workload: 'import',
   variant: 'after rxjs',
   runs: IMPORT_RUNS,
-  modules: Object.keys(modules).filter((file) => !file.includes('node_modules')).length,
+  // ES modules Node loads for `import 'rxmode'` (the entry and its chunks), as before one a source file
+  modules: loaded.length,
+  from: 'dist/esm',
+  loadedBytes: loaded.reduce((sum, file) => sum + statSync(file).size, 0),
+  sourceModules: Object.keys(sourceModules).filter((file) => !file.includes('node_modules')).length,
   importMs: round(median(inProcess)),
   processRxjsOnlyMs: round(median(wall.base)),
   processWithRxmodeMs: round(median(wall.with)),

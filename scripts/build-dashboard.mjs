@@ -1,8 +1,9 @@
 // Bundles the dashboard's page script into the build: lib/node/dashboard/client/main.ts and the
 // browser-safe core it imports, through esbuild, written as dashboard/client.bundle.js in the
 // compiled rxmode/node folders (dist/esm/node and dist/cjs/node), where the probe server looks for
-// it; tsc never compiles the client. Runs after tsc (it uses the compiled
-// dist/esm/node/dashboard/assets.js, so the bundling options live in one place).
+// it; tsc never compiles the client. Runs after the build of dist/cjs (it uses the compiled
+// dist/cjs/node/dashboard/assets.js, so the bundling options live in one place; dist/esm is bundled
+// and has no file of its own for that module).
 // Usage: `node scripts/build-dashboard.mjs` or `buildDashboard(root)` from build.mjs.
 import { Buffer } from 'node:buffer';
 import { existsSync } from 'node:fs';
@@ -18,9 +19,9 @@ const NODE_DIRS = ['dist/esm/node', 'dist/cjs/node'];
  * folder; resolves with the files written and the bundle's size in bytes.
  */
 export async function buildDashboard(root) {
-  const assets = join(root, 'dist/esm/node/dashboard/assets.js');
+  const assets = join(root, 'dist/cjs/node/dashboard/assets.js');
   if (!existsSync(assets))
-    throw new Error(`${assets} is missing: run tsc before scripts/build-dashboard.mjs`);
+    throw new Error(`${assets} is missing: run scripts/build.mjs before scripts/build-dashboard.mjs`);
   const { bundleDashboardScript, DASHBOARD_BUNDLE, DASHBOARD_ENTRY } = await import(
     pathToFileURL(assets).href
   );
@@ -28,7 +29,7 @@ export async function buildDashboard(root) {
   const files = [];
   for (const dir of NODE_DIRS) {
     if (!existsSync(join(root, dir)))
-      throw new Error(`${dir} is missing: run tsc before scripts/build-dashboard.mjs`);
+      throw new Error(`${dir} is missing: run scripts/build.mjs before scripts/build-dashboard.mjs`);
     const file = join(root, dir, DASHBOARD_BUNDLE);
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, code);

@@ -2,10 +2,24 @@
  * Where the rxmode/node modules were loaded from, without `import.meta` (this source builds to ESM
  * and CommonJS, and the CommonJS pass rejects `import.meta`): the module's own URL or path, read
  * from the V8 call site of this module, else this module's `__filename` in CommonJS. Files shipped
- * with them (the thread entry, the dashboard's script) are found from there.
+ * with them (the thread entry, the dashboard's script) are found from there; in the bundled ESM
+ * build this code sits in a bundle file whose place the build states (see below).
  */
-import { dirname, extname } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/**
+ * Set only in the bundled ESM build, by scripts/build.mjs (esbuild's `define`): the rxmode/node
+ * folder relative to the folder of the bundle file that holds this module's code (`.` when that is
+ * the rxmode/node entry itself, `../node` from a shared chunk). Never declared anywhere else: from
+ * source and in the per-file CommonJS build this module lies in the rxmode/node folder itself.
+ */
+declare const RXMODE_NODE_DIR_FROM_BUNDLE: string | undefined;
+
+/** Where the rxmode/node folder is from the folder of the file holding this module's code. */
+function nodeDirFromOwnFile(): string {
+  return typeof RXMODE_NODE_DIR_FROM_BUNDLE === 'string' ? RXMODE_NODE_DIR_FROM_BUNDLE : '.';
+}
 
 /** The directory of the rxmode/node modules and their extension (`.js` built, `.ts` from source). */
 export interface ModuleLocation {
@@ -42,16 +56,17 @@ function commonJsFile(): string | undefined {
 }
 
 /**
- * The directory this module lives in, or undefined when it cannot be told (a bundle that merged
- * the modules, a runtime without V8 call sites running ESM).
+ * The rxmode/node folder (the directory this module lives in, or the one the bundled ESM build
+ * names for it), or undefined when it cannot be told (a bundle that merged the modules, a runtime
+ * without V8 call sites running ESM).
  *
- * @remarks The call site comes first: in ESM it is the module's own `file:` URL (what
- * `import.meta.url` would give), in CommonJS its path. A global `__filename` is never used.
+ * @remarks The call site comes first: in ESM it is the `file:` URL of the file holding this code
+ * (what `import.meta.url` would give), in CommonJS its path. A global `__filename` is never used.
  */
 export function moduleLocation(): ModuleLocation | undefined {
   const own = callSiteFile() ?? commonJsFile();
   if (!own) return undefined;
   if (!own.startsWith('file:') && own.includes('://')) return undefined; // not on disk (http:, data:)
   const path = own.startsWith('file:') ? fileURLToPath(own) : own;
-  return { dir: dirname(path), ext: extname(path) || '.js' };
+  return { dir: join(dirname(path), nodeDirFromOwnFile()), ext: extname(path) || '.js' };
 }

@@ -16,12 +16,19 @@ function locationOf(line: string): string {
   return at >= 0 ? text.slice(at + 1) : text;
 }
 
+/**
+ * This module's file, as the frame of the function below shows it: `testing/call-site.*` from
+ * source and in the per-file CommonJS build; in the bundled ESM build, the file holding its code
+ * (`testing/index.js`, or a shared chunk `chunks/*.js`).
+ */
+const OWN_FILE = /(?:testing[\\/](?:call-site\.[cm]?[jt]s|index\.js)|chunks[\\/][^\\/]+\.js):\d+:\d+$/;
+
 /** The folder rxmode's modules load from (`…/lib/` from source, `…/dist/esm/` built), if readable. */
 const OWN_ROOT: string | undefined = (() => {
   const stack = new Error().stack ?? '';
   for (const line of stack.split('\n')) {
     const location = locationOf(line);
-    const index = location.search(/testing[\\/]call-site\.[cm]?[jt]s/);
+    const index = location.search(OWN_FILE);
     if (index > 0) return location.slice(0, index);
   }
   return undefined;

@@ -1,7 +1,8 @@
 /**
- * Where rxmode/node finds the files shipped beside it (the thread entry): from the module's own
- * location in ESM and in CommonJS, never from a global `__filename` that a tool or `node -e` set.
- * The built packages are checked in real processes (dist/ from `npm run build`).
+ * Where rxmode/node finds the files shipped beside it (the thread entry, the watchdog's): from the
+ * module's own location in ESM and in CommonJS, never from a global `__filename` that a tool or
+ * `node -e` set, and from the chunk holding it in the bundled ESM build. The built packages are
+ * checked in real processes (dist/ from `npm run build`).
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
@@ -77,6 +78,28 @@ describe('moduleLocation()', function () {
       const result = await node(['--input-type=module', '-e', script], dir);
       expect(result.stderr).to.equal('');
       expect(result).to.include({ code: 0, stdout: 'hello from the thread\n' });
+    });
+
+    it('starts the watchdog thread of a BlockingDetector from the ESM build, its stack mapped to lib/', async function () {
+      const esmCore = pathToFileURL(join(DIST, 'esm/index.js')).href;
+      const esmNode = pathToFileURL(join(DIST, 'esm/node/index.js')).href;
+      const script =
+        `const { Service } = await import(${JSON.stringify(esmCore)});\n` +
+        `const { BlockingDetector } = await import(${JSON.stringify(esmNode)});\n` +
+        'const spin = () => { const end = Date.now() + 600; while (Date.now() < end); };\n' +
+        "const app = new Service({ name: 'app' });\n" +
+        "const detector = new BlockingDetector({ timeout: '150ms', watch: app });\n" +
+        "const blocked = new Promise((resolve) => detector.events$.subscribe((e) => e.type === 'blocked' && resolve(e)));\n" +
+        'await detector.start(); await app.start();\n' +
+        "app.addTimer(50, spin, { name: 'spin' });\n" +
+        'const event = await blocked; await app.stop(); await detector.stop();\n' +
+        'console.log(JSON.stringify({ running: event.running, stack: event.stack }));\n';
+      const result = await node(['--input-type=module', '-e', script], dir);
+      expect(result.stderr).to.equal('');
+      expect(result.code).to.equal(0);
+      const report = JSON.parse(result.stdout) as { running: string[]; stack: string };
+      expect(report.running).to.deep.equal(['app:timer:spin']);
+      expect(report.stack).to.match(/lib[\\/]internal[\\/][\w-]+\.ts:\d+:\d+\)/);
     });
 
     it('starts a ThreadService from the CommonJS build under `node -e` (a global __filename of its own)', async function () {
