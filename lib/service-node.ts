@@ -123,18 +123,19 @@ export abstract class ServiceNode<Node extends ServiceNode<Node> & TreeHost> {
    * ```
    */
   addDependency<S extends Node>(child: S, options?: DependencyOptions): S {
-    const isNew = isNode(child) && child.#parent !== this.#self;
-    this.#addChild(child, options);
-    if (isNew && this.#self.state === 'running') warnIdle(this.#self, child);
+    const self = asNode<Node>(this);
+    const isNew = isNode(child) && child.#parent !== self;
+    this[$.insertChild](this.#children.length, child, afterOf(self, child, options));
+    if (isNew && self.state === 'running') warnIdle(self, child);
     return child;
   }
 
   /** Adds a child (see {@link addDependency}) and, when this service is running, starts it now. */
   async addRuntimeDependency<S extends Node>(child: S, options?: DependencyOptions): Promise<S> {
-    const self = this.#self;
+    const self = asNode<Node>(this);
     const state = self.state;
     if (state === 'stopping') throw new InvalidStateError(this.ref, state, 'add a runtime dependency');
-    this.#addChild(child, options);
+    this[$.insertChild](this.#children.length, child, afterOf(self, child, options));
     if (isDueToStart(self, child, state)) await child.start();
     return child;
   }
@@ -142,25 +143,15 @@ export abstract class ServiceNode<Node extends ServiceNode<Node> & TreeHost> {
   /** Stops a child (and what it runs), then detaches it. */
   async removeDependency(child: Node): Promise<void> {
     if (!isNode(child)) throw new TypeError(`child must be a Service; received ${show(child)}`);
-    return removeChild(this.#self, child);
-  }
-
-  /** Validates `options.after` (siblings), then adds the child with those prerequisites. */
-  #addChild(child: Node, options: DependencyOptions | undefined): void {
-    const after = options === undefined ? undefined : checkAfter(this.#self, child, options, isNode<Node>);
-    this[$.insertChild](this.#children.length, child, after);
+    return removeChild(asNode<Node>(this), child);
   }
 
   /** @internal Adds a child at `index` (supervisors keep a crashed child's slot for its replacement). */
   protected [$.insertChild]<S extends Node>(index: number, child: S, after?: Node[]): S {
     if (!isNode(child)) throw new TypeError(`child must be a Service; received ${show(child)}`);
-    if (child.#parent !== this.#self) adopt(this.#self, child, index, after);
+    const self = asNode<Node>(this);
+    if (child.#parent !== self) adopt(self, child, index, after);
     return child;
-  }
-
-  /** This node as the `Node` it is (see the class's summary). */
-  get #self(): Node {
-    return this as unknown as Node;
   }
 
   // ─── internal ───────────────────────────────────────────────────────────────────────────────
@@ -203,7 +194,7 @@ export abstract class ServiceNode<Node extends ServiceNode<Node> & TreeHost> {
       if (at < 0) return;
       children.splice(at, 1);
     }
-    child.#parent = index === undefined ? undefined : this.#self;
+    child.#parent = index === undefined ? undefined : asNode<Node>(this);
     child.#after = after; // edges belong to one set of siblings
     treeEpoch++;
   }
@@ -212,4 +203,21 @@ export abstract class ServiceNode<Node extends ServiceNode<Node> & TreeHost> {
 /** True for a node of a service tree (a `Service`). */
 function isNode<Node>(value: unknown): value is Node {
   return value instanceof ServiceNode;
+}
+
+/**
+ * `node` as the `Node` type of its tree: `Service`, the only subclass, is every node. (A function,
+ * not a private getter: a class with private methods marks each of its instances.)
+ */
+export function asNode<Node>(node: ServiceNode<any>): Node {
+  return node as unknown as Node;
+}
+
+/** The prerequisites `options.after` names for `child` of `parent` (validated), if any. */
+function afterOf<Node extends TreeHost>(
+  parent: Node,
+  child: Node,
+  options: DependencyOptions | undefined,
+): Node[] | undefined {
+  return options === undefined ? undefined : checkAfter(parent, child, options, isNode<Node>);
 }

@@ -9,7 +9,7 @@ import type { StopReason } from './events.js';
 import type { TreeHost } from './internal/dependencies.js';
 import * as waits from './internal/waits.js';
 import type { StateWaitHost, WaitFirstResult, WaitResult } from './internal/waits.js';
-import { ServiceNode } from './service-node.js';
+import { asNode, ServiceNode } from './service-node.js';
 import type { ServiceState } from './state.js';
 import type { TimerOptions, TimerTick } from './timer.js';
 
@@ -27,7 +27,7 @@ export abstract class ServiceWaits<
 > extends ServiceNode<Node> {
   /** Resolves once the service is stopped, or crashed and torn down. */
   waitUntilStopped(): Promise<void> {
-    return waits.waitUntilStopped(this.#self);
+    return waits.waitUntilStopped(asNode<Node>(this));
   }
 
   /**
@@ -37,7 +37,7 @@ export abstract class ServiceWaits<
    * `crashed`); `signal.reason` when aborted; TypeError for an invalid state or timeout.
    */
   waitFor(state: ServiceState, options?: { timeout?: Duration; signal?: AbortSignal }): Promise<void> {
-    return waits.waitFor(this.#self, state, options);
+    return waits.waitFor(asNode<Node>(this), state, options);
   }
 
   /**
@@ -47,7 +47,7 @@ export abstract class ServiceWaits<
    * @throws TypeError for an invalid duration.
    */
   sleep(duration: Duration): Promise<boolean> {
-    return waits.sleep(this.#self, duration);
+    return waits.sleep(asNode<Node>(this), duration);
   }
 
   /**
@@ -65,12 +65,12 @@ export abstract class ServiceWaits<
     inputs: ObservableInput<unknown>[],
     options?: { timeout?: Duration },
   ): Promise<WaitResult<unknown[]>> {
-    return waits.waitMany(this.#self, inputs, options);
+    return waits.waitMany(asNode<Node>(this), inputs, options);
   }
 
   /** The index and result of the first input to finish (complete or resolve), or `index: -1` on a stop. */
   waitFirst(...inputs: ObservableInput<unknown>[]): Promise<WaitFirstResult> {
-    return waits.waitFirst(this.#self, inputs);
+    return waits.waitFirst(asNode<Node>(this), inputs);
   }
 
   /**
@@ -80,16 +80,11 @@ export abstract class ServiceWaits<
    * @throws TypeError for a non-positive interval.
    */
   itertimer(interval: Duration, options?: TimerOptions): AsyncIterable<TimerTick> {
-    return waits.itertimer(this.#self, interval, options);
+    return waits.itertimer(asNode<Node>(this), interval, options);
   }
 
   /** `takeUntil(stop$)`, safe for subscribers that arrive after the stop began. */
   untilStopped<V>(): MonoTypeOperatorFunction<V> {
-    return takeUntil<V>(this.#self.stop$);
-  }
-
-  /** This service as the `Node` it is (see the class's summary). */
-  get #self(): Node {
-    return this as unknown as Node;
+    return takeUntil<V>(asNode<Node>(this).stop$);
   }
 }
