@@ -18,7 +18,12 @@ export interface TimerTick {
   readonly scheduledAt: number;
   /** When it fired. */
   readonly firedAt: number;
-  /** `firedAt - scheduledAt`. */
+  /**
+   * `firedAt - scheduledAt`. Negative when the tick fired early: with the default scheduler the
+   * host may fire it up to 1 ms before its slot (Node's timers fall on whole milliseconds), and never
+   * earlier than halfway from the previous slot (intervals under 2 ms); virtual time and fake timers
+   * fire it on time or late.
+   */
   readonly driftMs: number;
   /** Ticks skipped so far in this run because the body was still running. */
   readonly overlaps: number;
@@ -58,7 +63,8 @@ export function parseInterval(interval: Duration, option = 'interval'): number {
  *
  * @remarks Each tick is re-armed for the next slot of the ideal schedule (start + k × interval) on
  * the clock of `scheduler` (see `clockFor`): with rxjs `asyncScheduler` a sub-millisecond monotonic
- * clock and the host's `setTimeout`, one host timer for all the loops due at the same instant;
+ * clock and the host's `setTimeout`, one host timer for all the loops due at the same instant, which
+ * runs them when the host fires it but never more than `EARLY_MS` (1 ms) before the slot;
  * otherwise the scheduler's own time and actions.
  */
 export function scheduleTicks(
@@ -105,7 +111,10 @@ export function scheduleTicks(
  * moment it subscribes.
  *
  * @remarks When a subscriber blocks past several ticks, the first tick due is delivered late (its
- * `driftMs` says how late) and the others are skipped (counted in `overlaps`), never replayed. Every tick goes through the scheduler, so virtual time drives it.
+ * `driftMs` says how late) and the others are skipped (counted in `overlaps`), never replayed. Every
+ * tick goes through the scheduler, so virtual time drives it. On the default scheduler a tick can
+ * also come up to 1 ms early (a negative `driftMs`, at most 1 ms early): Node fires timers on whole
+ * milliseconds of its loop clock, and waiting for the exact instant would make every tick late instead.
  * @throws TypeError when `interval` is not a positive duration.
  * @example
  * ```ts

@@ -2,7 +2,7 @@
  * The one clock module: how periodic work reads time and re-arms itself. Every loop reschedules
  * flat (each step is a fresh action of the scheduler, never a child of the previous one), and the
  * default scheduler gets a sub-millisecond monotonic clock armed with the host's `setTimeout`, one
- * host timer for all the loops due at the same instant.
+ * host timer for all the loops due at the same instant, never run more than {@link EARLY_MS} early.
  */
 import { Subscription, asyncScheduler, type SchedulerLike } from 'rxjs';
 
@@ -37,7 +37,11 @@ export interface LoopClock {
   /** The instant the work started (its origin), on this clock. */
   readonly start: number;
   now(): number;
-  /** Runs `step` at instant `at` of this clock, then at each instant it returns (never before now). */
+  /**
+   * Runs `step` at instant `at` of this clock, then at each instant it returns: on the host's timers
+   * up to {@link EARLY_MS} before each instant (never before halfway from the previous one), on any
+   * other scheduler when its action runs.
+   */
   loopAt(at: number, step: DueStep): Subscription;
 }
 
@@ -96,6 +100,20 @@ function hostClockIsReal(): boolean {
   );
 }
 
+/**
+ * How early (in ms of `performance.now()`) a host timer may wake its loops: Node's timer granularity.
+ *
+ * @remarks Node arms a `setTimeout` on its loop clock, which counts whole milliseconds: it truncates
+ * the delay and counts it from the millisecond the loop clock last turned, so the timer is due on a
+ * millisecond boundary up to 2 ms before the instant asked for. A batch woken in the last millisecond
+ * before its instant runs at once, as a plain `setTimeout` re-armed for each slot would (waiting for
+ * the instant itself would make every tick late by the rest of that millisecond). Woken earlier, it
+ * is armed again for the rest, which Node fires on its next millisecond: never a busy wait. So a step
+ * runs no earlier than `EARLY_MS` before its instant, nor earlier than halfway from its previous
+ * instant (for loops shorter than 2 ms); how late it runs is up to the host.
+ */
+export const EARLY_MS = 1;
+
 /** A loop waiting in a {@link Batch}: a link of the batch's list. */
 interface Waiting {
   readonly step: DueStep;
@@ -112,6 +130,8 @@ interface Waiting {
  */
 interface Batch {
   readonly at: number;
+  /** The instant before which the batch does not run (see {@link EARLY_MS}), the latest of its loops'. */
+  notBefore: number;
   first: Waiting | undefined;
   last: Waiting | undefined;
   readonly clear: Host['clearTimeout'];
@@ -126,12 +146,31 @@ interface Batch {
  */
 const batches = new Map<number, Batch>();
 
-function join(waiting: Waiting, at: number): void {
+/** Arms `batch`'s host timer for what is left until its instant, at least 1 ms when it woke early. */
+function arm(batch: Batch, now: number, early: boolean): void {
+  const left = batch.at - now;
+  // woken early, the whole rest and never under 1 ms: Node rounds a shorter delay up to its next
+  // millisecond anyway, a browser rounds it down to 0, which would wake again at once
+  batch.handle = host.setTimeout(() => wake(batch), early ? Math.max(1, left) : Math.max(0, left));
+}
+
+/** Adds `waiting` to the batch of instant `at`; `from` is its previous instant (or when it began). */
+function join(waiting: Waiting, at: number, from: number): void {
+  const notBefore = Math.max(at - EARLY_MS, (from + at) / 2);
   let batch = batches.get(at);
   if (!batch) {
-    const created: Batch = { at, first: undefined, last: undefined, clear: host.clearTimeout, handle: 0 };
-    created.handle = host.setTimeout(() => wake(created), Math.max(0, at - preciseNow()));
+    const created: Batch = {
+      at,
+      notBefore,
+      first: undefined,
+      last: undefined,
+      clear: host.clearTimeout,
+      handle: 0,
+    };
+    arm(created, preciseNow(), false);
     batches.set(at, (batch = created));
+  } else if (notBefore > batch.notBefore) {
+    batch.notBefore = notBefore;
   }
   waiting.batch = batch;
   waiting.previous = batch.last;
@@ -158,9 +197,14 @@ function leave(waiting: Waiting): void {
   }
 }
 
-/** Runs the steps of `batch`, in the order they joined; one that throws stops only its loop. */
+/**
+ * Runs the steps of `batch`, in the order they joined; one that throws stops only its loop. Woken
+ * before the batch's `notBefore`, it only arms the host timer again.
+ */
 function wake(batch: Batch): void {
   if (batches.get(batch.at) !== batch) return;
+  const now = preciseNow();
+  if (now < batch.notBefore) return arm(batch, now, true);
   batches.delete(batch.at);
   // always the current first: a step may end loops of this batch that have not run yet
   for (let waiting = batch.first; waiting; waiting = batch.first) {
@@ -174,14 +218,14 @@ function wake(batch: Batch): void {
         throw error;
       });
     }
-    if (next !== undefined && !waiting.ended) join(waiting, next);
+    if (next !== undefined && !waiting.ended) join(waiting, next, batch.at);
   }
 }
 
 /** Runs `step` at instant `at` of `performance.now()`, then at each instant it returns. */
 function hostLoop(at: number, step: DueStep): Subscription {
   const waiting: Waiting = { step, batch: undefined, previous: undefined, next: undefined, ended: false };
-  join(waiting, at);
+  join(waiting, at, preciseNow());
   return new Subscription(() => {
     waiting.ended = true;
     leave(waiting);
@@ -190,8 +234,11 @@ function hostLoop(at: number, step: DueStep): Subscription {
 
 /** Reads the current instant of `scheduler`, to hand to {@link clockFor} for each loop started now. */
 export function readOrigin(scheduler: SchedulerLike): ClockOrigin {
-  const precise = scheduler === asyncScheduler && hostClockIsReal() ? preciseNow() : undefined;
-  return { scheduler, at: scheduler.now(), precise };
+  if (scheduler !== asyncScheduler) return { scheduler, at: scheduler.now(), precise: undefined };
+  // the precise instant first: the loops' grid starts there, not after the checks
+  const precise = realPerformance() && preciseNow();
+  const at = scheduler.now();
+  return { scheduler, at, precise: hostClockIsReal() ? precise : undefined };
 }
 
 /**
@@ -200,8 +247,9 @@ export function readOrigin(scheduler: SchedulerLike): ClockOrigin {
  * @remarks With rxjs `asyncScheduler` (the default of every service) and the host's own timers, time
  * is the scheduler's (`Date.now()`) at the origin, advanced from then on by `performance.now()`:
  * epoch ms with sub-millisecond precision that wall-clock steps do not move, and the loop is armed
- * with `setTimeout` for each step. Any other scheduler (virtual time, a test scheduler) or faked
- * host timers keep the scheduler's own clock and actions.
+ * with `setTimeout` for each step, which may run it up to {@link EARLY_MS} early (Node's timers are
+ * due on whole milliseconds). Any other scheduler (virtual time, a test scheduler) or faked host
+ * timers keep the scheduler's own clock and actions.
  */
 export function clockFor(scheduler: SchedulerLike, origin?: ClockOrigin): LoopClock {
   const from = origin?.scheduler === scheduler ? origin : readOrigin(scheduler);

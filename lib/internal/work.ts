@@ -322,9 +322,9 @@ export class WorkSet {
    * start), then every registered piece of work.
    */
   startAll(host: WorkHost, run: WorkDef | undefined, check: (result: unknown) => void): void {
-    if (run) this.#running.push(startWork(run, host, check));
-    // the timers of one run share one start instant, so their ticks fall together
+    // the timers of one run share one start instant, read before run() runs, so their ticks fall together
     const origin = readOrigin(host.scheduler);
+    if (run) this.#running.push(startWork(run, host, check));
     for (const def of this.#definitions) this.#running.push(startWork(def, host, undefined, origin));
     for (const def of this.#perRun) this.#running.push(startWork(def, host, undefined, origin));
   }

@@ -1,9 +1,10 @@
 // Specs for lib/internal/clock.ts: on the default scheduler, loops that share an origin are woken by
-// one host timer per due instant, in the order they joined; fake timers keep loops on the scheduler.
+// one host timer per due instant, in the order they joined, never more than EARLY_MS early; fake
+// timers keep loops on the scheduler.
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { asyncScheduler, type Subscription } from 'rxjs';
-import { clockFor, readOrigin } from '../../lib/internal/clock.js';
+import { EARLY_MS, clockFor, readOrigin } from '../../lib/internal/clock.js';
 
 /** Starts `count` loops of `interval` ms on one origin; each records `[loop, due]` on every step. */
 function loops(count: number, interval: number, seen: [number, number][], steps = 3): Subscription[] {
@@ -21,6 +22,9 @@ function loops(count: number, interval: number, seen: [number, number][], steps 
 }
 
 const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Float error of instants on the epoch clock (about 1.7e12 ms: steps of 0.24 µs). */
+const ROUNDING = 1e-3;
 
 describe('clockFor() on the default scheduler', () => {
   it('times loops on a sub-millisecond clock read from the origin', () => {
@@ -110,6 +114,28 @@ describe('clockFor() on the default scheduler', () => {
       queue.restore();
     }
   });
+
+  // Node truncates a delay to whole ms and counts it from the ms its loop clock last turned, so its
+  // timer can fire up to 2 ms before the instant asked for: before the previous instant of a 1.5 ms loop
+  for (const interval of [1.5, 3, 10]) {
+    const bound = Math.min(EARLY_MS, interval / 2);
+    it(`never runs a ${interval} ms loop more than ${bound} ms before its instant (EARLY_MS, or half the step)`, async () => {
+      const clock = clockFor(asyncScheduler);
+      const early: number[] = [];
+      let due = clock.start + interval;
+      await new Promise<void>((resolve) =>
+        clock.loopAt(due, () => {
+          early.push(due - clock.now());
+          due += interval;
+          if (early.length < 40) return due;
+          resolve();
+          return undefined;
+        }),
+      );
+      expect(EARLY_MS).to.equal(1);
+      expect(Math.max(...early), 'ms early at most').to.be.at.most(bound + ROUNDING);
+    });
+  }
 
   it('keeps loops on the scheduler while fake timers replace performance.now()', () => {
     const fake = sinon.useFakeTimers({ now: 0, toFake: ['performance'] });
