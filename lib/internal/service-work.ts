@@ -14,7 +14,8 @@ import { isWorkPaused, type HasParent } from './pause.js';
 import type { ServiceState } from '../state.js';
 import { crashTeardownOf } from './stop-run.js';
 import { emit, startRun, stopRun } from './symbols.js';
-import { WorkSet, type WorkDef, type WorkHost } from './work.js';
+import type { WorkDef, WorkHost } from './work.js';
+import { WorkSet } from './work-set.js';
 
 /**
  * Where a registration made now goes: `definition` (not in a run: every start runs it), `pending` (in

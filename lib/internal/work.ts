@@ -1,7 +1,7 @@
 /**
  * The ongoing work of a service: `run()`, `addTask` tasks, `addTimer` timers and `addCron` jobs, in
- * one model. Definitions registered outside a run last across restarts; those registered during a
- * run are dropped with it. What a stop must await is named by phase (`run`, `task:<name>`, …).
+ * one model, and how each kind runs (an input consumed, or ticks). What a stop must await is named by
+ * phase (`run`, `task:<name>`, …). The set of one service's work is `WorkSet` (work-set.ts).
  */
 import {
   from,
@@ -14,7 +14,7 @@ import {
 import type { TimerTick } from '../timer.js';
 import { scheduleTicks } from '../timer.js';
 import { isThenable } from './is-thenable.js';
-import { readOrigin, type ClockOrigin } from './clock.js';
+import type { ClockOrigin } from './clock.js';
 import { scheduleCron, type CronSchedule } from './cron.js';
 import { callMarked, runningMarker } from './running.js';
 
@@ -46,7 +46,7 @@ export type WorkDef =
   | { kind: 'cron'; name: string; fn: () => unknown; schedule: CronSchedule };
 
 /** A piece of work while it runs. */
-interface Running {
+export interface Running {
   readonly phase: string;
   /** Closed at stop (a draining Observable keeps its own until it completes). */
   readonly subscription: Subscription | undefined;
@@ -287,7 +287,8 @@ function startTicking(
   };
 }
 
-function startWork(
+/** @internal Starts one piece of work: a task or `run()` as an input, a timer or cron job as ticks. */
+export function startWork(
   def: WorkDef,
   host: WorkHost,
   check?: (result: unknown) => void,
@@ -296,81 +297,4 @@ function startWork(
   return def.kind === 'run' || def.kind === 'task'
     ? startInput(def, host, check)
     : startTicking(def, host, origin);
-}
-
-/** @internal The work of one service: definitions, per-run registrations, and what is running. */
-export class WorkSet {
-  #definitions: WorkDef[] = [];
-  #perRun: WorkDef[] = [];
-  #running: Running[] = [];
-  #draining: Subscription[] = [];
-  #counters = { task: 0, timer: 0, cron: 0 };
-
-  /** `task-1`, `timer-2`, … in registration order, per kind. */
-  nextName(kind: 'task' | 'timer' | 'cron'): string {
-    return `${kind}-${++this.#counters[kind]}`;
-  }
-
-  /** Registers work; with a host (the service is running) it starts at once. */
-  add(def: WorkDef, perRun: boolean, host?: WorkHost): void {
-    (perRun ? this.#perRun : this.#definitions).push(def);
-    if (host) this.#running.push(startWork(def, host));
-  }
-
-  /**
-   * Starts `run()` first (when given; `check` validates what it returned and may throw, failing the
-   * start), then every registered piece of work.
-   */
-  startAll(host: WorkHost, run: WorkDef | undefined, check: (result: unknown) => void): void {
-    // the timers of one run share one start instant, read before run() runs, so their ticks fall together
-    const origin = readOrigin(host.scheduler);
-    if (run) this.#running.push(startWork(run, host, check));
-    for (const def of this.#definitions) this.#running.push(startWork(def, host, undefined, origin));
-    for (const def of this.#perRun) this.#running.push(startWork(def, host, undefined, origin));
-  }
-
-  /** Settles once every cron schedule can tell its times (croner is loaded on first use); else undefined. */
-  ready(): Promise<void> | undefined {
-    let waits: Promise<void>[] | undefined;
-    for (const def of [...this.#definitions, ...this.#perRun]) {
-      const ready = def.kind === 'cron' ? def.schedule.ready() : undefined;
-      if (ready) (waits ??= []).push(ready);
-    }
-    return waits && Promise.all(waits).then(() => undefined);
-  }
-
-  /** True while something was started and not yet stopped. */
-  get isRunning(): boolean {
-    return this.#running.length > 0;
-  }
-
-  /** The phase names of the work under way right now. */
-  active(): string[] {
-    return this.#running.filter((work) => work.active()).map((work) => work.phase);
-  }
-
-  /**
-   * Unsubscribes everything and returns what must still be awaited (drained inputs, timer bodies in
-   * flight), by phase name. Per-run registrations are forgotten.
-   */
-  stopAll(): { phase: string; pending: PromiseLike<unknown> }[] {
-    const running = this.#running;
-    this.#running = [];
-    this.#perRun = [];
-    const waits: { phase: string; pending: PromiseLike<unknown> }[] = [];
-    for (const work of running) {
-      work.subscription?.unsubscribe();
-      if (work.draining) this.#draining.push(work.draining);
-      const pending = work.pending();
-      if (pending) waits.push({ phase: work.phase, pending });
-    }
-    return waits;
-  }
-
-  /** Closes what draining tasks still hold once the stop waited for them (or gave up at the deadline). */
-  releaseDrained(): void {
-    const draining = this.#draining;
-    this.#draining = [];
-    for (const subscription of draining) subscription.unsubscribe();
-  }
 }
