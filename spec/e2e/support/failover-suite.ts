@@ -130,9 +130,10 @@ export function describeFailover(options: FailoverOptions): void {
       const stop = await old.waitFor((e) => e.e === 'child-stop', 10_000, 'the child stopping', resumedAt);
       expect(stop.reason).to.equal('lease-lost');
       await sleep(300);
-      // Resumed, its overdue writer runs before it notices the loss: the store refuses the stale token.
-      // (A write already in flight at the pause may still report success; the log check below
-      // proves it landed before the next term's writes.)
+      // Resumed, its writer writes with the token it held before it notices the loss (its overdue
+      // write, or its last one on the way out): the store refuses the stale token. (A write already in
+      // flight at the pause may still report success; the log check below proves it landed before
+      // the next term's writes.)
       const lateWrites = old.events.slice(resumedAt).filter((e) => e.e === 'write');
       figures.lateWritesRefused = lateWrites.filter((e) => e.ok === false).length;
       expect(figures.lateWritesRefused, 'late writes of the old leader refused by the store').to.be.at.least(
