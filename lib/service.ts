@@ -305,11 +305,6 @@ export class Service<T = never> extends ServiceWaits<Service<any>> implements As
     this.#setState('running');
   }
 
-  /** @internal The step of the start in flight. */
-  get [$.startPhase](): string | undefined {
-    return this.state === 'starting' ? (this.#startRun?.phase ?? 'run') : undefined;
-  }
-
   /** @internal True on the first start, after adding `onInitDependencies()`. */
   [$.beginFirstStart](): boolean {
     if (this.#firstStartBegun) return false;

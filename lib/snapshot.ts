@@ -1,7 +1,8 @@
 /**
  * Snapshots of a service subtree (`toJSON()`): plain data for dashboards, `/state` and logs.
  */
-import { prerequisites, settings, startPhase, stopRun, work } from './internal/symbols.js';
+import { startPhaseOf } from './internal/start-run.js';
+import { prerequisites, settings, startRun, stopRun, work } from './internal/symbols.js';
 import type { ServiceState } from './state.js';
 
 /** A plain-data picture of a service and its subtree. */
@@ -61,7 +62,7 @@ export interface SnapshotSource {
   readonly restartCount: number;
   readonly crashReason: unknown;
   readonly children: readonly { toJSON(): ServiceSnapshot }[];
-  readonly [startPhase]: string | undefined;
+  readonly [startRun]: { readonly phase: string } | undefined;
   readonly [stopRun]: { readonly pending: Iterable<{ readonly phase: string }> | undefined } | undefined;
   readonly [work]: { active(): string[] } | undefined;
   readonly [prerequisites]: readonly { readonly id: string }[];
@@ -84,7 +85,7 @@ export function snapshotOf(service: SnapshotSource, own: OwnSnapshotFields): Ser
   if (reason !== undefined)
     snapshot.crashReason = reason instanceof Error ? reason.message : stringify(reason);
   const pending: string[] = [];
-  const phase = service[startPhase];
+  const phase = startPhaseOf(service);
   if (phase) pending.push(phase);
   for (const { phase } of service[stopRun]?.pending ?? []) pending.push(phase);
   pending.push(...(service[work]?.active() ?? []));

@@ -10,7 +10,8 @@ import { prerequisitesOption } from '../options.js';
 import type { LifecycleHost } from './host.js';
 import { hasPrerequisitesRunning } from './sibling-graph.js';
 import type { StopRun } from './stop-run.js';
-import { emit, holdsChildren, isObserved, link, prerequisites, startPhase, stopAsChild } from './symbols.js';
+import { startPhaseOf } from './start-run.js';
+import { emit, holdsChildren, isObserved, link, prerequisites, stopAsChild } from './symbols.js';
 
 /** A service as the bookkeeping of its children sees it. */
 export interface TreeHost extends LifecycleHost {
@@ -87,7 +88,8 @@ export function warnIdle(parent: TreeHost, child: TreeHost): void {
  * prerequisites run.
  */
 export function isDueToStart(parent: TreeHost, child: TreeHost, state: string): boolean {
-  const isPastChildren = state === 'running' || (state === 'starting' && parent[startPhase] === 'onStarted');
+  const isPastChildren =
+    state === 'running' || (state === 'starting' && startPhaseOf(parent) === 'onStarted');
   return isPastChildren && !parent[holdsChildren]?.() && hasPrerequisitesRunning(parent, child);
 }
 

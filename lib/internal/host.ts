@@ -35,7 +35,7 @@ export interface LifecycleHost {
   readonly parent: LifecycleHost | undefined;
   readonly children: readonly LifecycleHost[];
   readonly [$.settings]: LifecycleSettings;
-  readonly [$.startPhase]: string | undefined;
+  readonly [$.startRun]: { readonly phase: string } | undefined;
   /** The siblings it needs running first (`after`). */
   readonly [$.prerequisites]: readonly LifecycleHost[];
   start(): Promise<void>;

@@ -14,7 +14,7 @@ import {
   callHook,
   enterRunning,
   onStopBegin,
-  startPhase,
+  startRun,
   startWork,
   stopCalls,
   stopRun,
@@ -24,6 +24,17 @@ import {
 interface StartOptions {
   timeout?: Duration;
   signal?: AbortSignal;
+}
+
+/**
+ * @internal The step of the start of `host` in flight (`run` while a start without a run object
+ * starts its work), or undefined when it is not starting.
+ */
+export function startPhaseOf(host: {
+  readonly state: string;
+  readonly [startRun]: { readonly phase: string } | undefined;
+}): string | undefined {
+  return host.state === 'starting' ? (host[startRun]?.phase ?? 'run') : undefined;
 }
 
 /** @internal The bookkeeping of one start. */
@@ -154,7 +165,7 @@ export function stuckStart(host: LifecycleHost, phase: string): { path: string; 
     const child = service.children.find((c) => c.state === 'starting');
     if (!child) break;
     service = child;
-    phase = child[startPhase] ?? 'onStart';
+    phase = startPhaseOf(child) ?? 'onStart';
   }
   return { path: service.path, phase };
 }

@@ -33,9 +33,6 @@ export const stopWork: unique symbol = Symbol('rxmode.stopWork');
 /** `child[stopAsChild](reason, parentRun)`: a stop asked by the parent, under the parent's deadline. */
 export const stopAsChild: unique symbol = Symbol('rxmode.stopAsChild');
 
-/** `service[startPhase]`: the step the start in flight is in (`onStart`, `children`, …), if starting. */
-export const startPhase: unique symbol = Symbol('rxmode.startPhase');
-
 /** `service[settings]`: how its children start and stop, and its stop budget. */
 export const settings: unique symbol = Symbol('rxmode.settings');
 

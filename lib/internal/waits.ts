@@ -192,7 +192,7 @@ const STATES: readonly string[] = ['init', 'starting', 'running', 'stopping', 's
 /** Resolves once the service is stopped, or crashed and torn down. */
 export async function waitUntilStopped(host: StateWaitHost): Promise<void> {
   await firstValueFrom(host.state$.pipe(filter((state) => state === 'stopped' || state === 'crashed')));
-  // a wait for `crashed` ends once the crash teardown finished
+  // crashed: once its crash teardown finished
   const teardown = crashTeardownOf(host)?.promise;
   if (teardown) await teardown.then(noop, noop);
 }
